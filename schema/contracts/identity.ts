@@ -1,0 +1,152 @@
+import { z } from "zod";
+import { ALL_PERMISSIONS } from "../permissions";
+import { Id, Password, Pin, Timestamp, Username, Version } from "./common";
+
+export const PermissionName = z.enum(ALL_PERMISSIONS as [string, ...string[]], {
+  error: (issue) => `unknown permission ${JSON.stringify(issue.input)}`,
+});
+
+/** A tenant is named by its slug at login (tills and pages are configured with it). */
+export const TenantSlug = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "must be 2 to 63 lower-case letters, digits or -");
+
+/** A store named by its UUID or its code. */
+export const StoreRef = z.string().min(1).max(64);
+
+export const LoginBody = z
+  .object({
+    tenant: TenantSlug,
+    username: Username,
+    pin: z.string().min(1).max(64).optional(),
+    password: z.string().min(1).max(128).optional(),
+    store: StoreRef.optional(),
+  })
+  .refine((b) => (b.pin === undefined) !== (b.password === undefined), {
+    message: "give exactly one of pin or password",
+    path: ["pin"],
+  });
+
+export const PinLoginBody = z.object({
+  tenant: TenantSlug,
+  store: StoreRef,
+  pin: z.string().min(1).max(64),
+});
+
+export const RefreshBody = z.object({ refreshToken: z.string().min(10).max(512) });
+
+export const ChangeCredentialBody = z
+  .object({
+    currentPin: z.string().max(64).optional(),
+    currentPassword: z.string().max(128).optional(),
+    newPin: Pin.optional(),
+    newPassword: Password.optional(),
+  })
+  .refine((b) => (b.currentPin === undefined) !== (b.currentPassword === undefined), {
+    message: "give exactly one of currentPin or currentPassword",
+    path: ["currentPin"],
+  })
+  .refine((b) => b.newPin !== undefined || b.newPassword !== undefined, {
+    message: "give newPin, newPassword or both",
+    path: ["newPin"],
+  });
+
+export const UserSummary = z.object({
+  id: Id,
+  username: z.string(),
+  displayName: z.string(),
+  isActive: z.boolean(),
+});
+
+export const StoreRole = z.object({ storeId: Id, roleId: Id });
+
+export const User = UserSummary.extend({
+  email: z.string().nullable(),
+  hasPin: z.boolean(),
+  hasPassword: z.boolean(),
+  storeRoles: z.array(StoreRole),
+  lastLoginAt: Timestamp.nullable(),
+  version: z.int(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type User = z.infer<typeof User>;
+
+export const CreateUserBody = z
+  .object({
+    id: Id.optional(),
+    username: Username,
+    displayName: z.string().trim().min(1).max(100),
+    email: z.email().max(254).nullish(),
+    pin: Pin.optional(),
+    password: Password.optional(),
+    isActive: z.boolean().default(true),
+    storeRoles: z.array(StoreRole).max(200).default([]),
+  })
+  .refine((b) => b.pin !== undefined || b.password !== undefined, {
+    message: "a user needs a pin, a password or both",
+    path: ["pin"],
+  });
+
+export const UpdateUserBody = z.object({
+  version: Version.optional(),
+  username: Username.optional(),
+  displayName: z.string().trim().min(1).max(100).optional(),
+  email: z.email().max(254).nullish(),
+  pin: Pin.nullable().optional(),
+  password: Password.nullable().optional(),
+  isActive: z.boolean().optional(),
+  storeRoles: z.array(StoreRole).max(200).optional(),
+});
+
+export const UserListQuery = z.object({
+  search: z.string().max(100).optional(),
+  storeId: Id.optional(),
+  isActive: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
+});
+
+export const Role = z.object({
+  id: Id,
+  name: z.string(),
+  description: z.string().nullable(),
+  permissions: z.array(z.string()),
+  version: z.int(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Role = z.infer<typeof Role>;
+
+export const CreateRoleBody = z.object({
+  id: Id.optional(),
+  name: z.string().trim().min(1).max(100),
+  description: z.string().max(500).nullish(),
+  permissions: z.array(PermissionName).max(200).default([]),
+});
+
+export const UpdateRoleBody = z.object({
+  version: Version.optional(),
+  name: z.string().trim().min(1).max(100).optional(),
+  description: z.string().max(500).nullish(),
+});
+
+export const RolePermissionsBody = z.object({
+  version: Version.optional(),
+  permissions: z.array(PermissionName).max(200),
+});
+
+export const PermissionInfo = z.object({ name: z.string(), group: z.string(), description: z.string() });
+
+export const LoginResult = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  tokenType: z.literal("Bearer"),
+  expiresIn: z.int(),
+  user: UserSummary,
+  store: z.object({ id: Id, code: z.string(), name: z.string() }),
+  permissions: z.array(z.string()),
+});
+
+export const MeResult = z.object({
+  user: User,
+  tenant: z.object({ id: Id, slug: z.string(), name: z.string() }),
+  store: z.object({ id: Id, code: z.string(), name: z.string(), currency: z.string(), timeZone: z.string() }),
+  permissions: z.array(z.string()),
+});

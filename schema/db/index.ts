@@ -1,0 +1,3 @@
+export * from "./tenants";
+export * from "./identity";
+export * from "./journal";

@@ -1,0 +1,104 @@
+import { exports } from "cloudflare:workers";
+import { TEST_SECRETS } from "../fixtures/secrets";
+
+export interface ApiOptions {
+  token?: string;
+  body?: unknown;
+  /** A raw body sent as is (for malformed-input tests). */
+  rawBody?: string;
+  headers?: Record<string, string>;
+  ip?: string;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  json: T;
+}
+
+/** A random client address, so one test file's failed logins never throttle another's. */
+export const randomIp = () => `10.${rand(255)}.${rand(255)}.${rand(254) + 1}`;
+const rand = (n: number) => Math.floor(Math.random() * n);
+const defaultIp = randomIp();
+
+export async function api<T = any>(method: string, path: string, options: ApiOptions = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { "CF-Connecting-IP": options.ip ?? defaultIp, ...options.headers };
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers["Content-Type"] ??= "application/json";
+  }
+  const response = await exports.default.fetch(new Request(`http://pos.test${path}`, { method, headers, body }));
+  const text = await response.text();
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = text;
+  }
+  return { status: response.status, headers: response.headers, json };
+}
+
+export const uniqueSlug = (prefix = "t") => `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+
+export interface TestTenant {
+  slug: string;
+  tenantId: string;
+  storeId: string;
+  storeCode: string;
+  adminId: string;
+  adminRoleId: string;
+  adminToken: string;
+  adminRefresh: string;
+  roles: Record<string, string>;
+}
+
+/** Onboard a fresh tenant (store S001, admin/1234) and sign the admin in. */
+export async function createTenant(options: { slug?: string; pricesIncludeTax?: boolean; corsOrigins?: string[] } = {}): Promise<TestTenant> {
+  const slug = options.slug ?? uniqueSlug();
+  const created = await api("POST", "/api/v1/tenants", {
+    token: TEST_SECRETS.OPERATOR_SECRET,
+    body: {
+      slug,
+      name: `Tenant ${slug}`,
+      currency: "SEK",
+      corsOrigins: options.corsOrigins ?? [],
+      store: { code: "S001", name: "Main Store", currency: "SEK", timeZone: "Europe/Stockholm", pricesIncludeTax: options.pricesIncludeTax ?? true, cashRoundingUnit: 100 },
+      admin: { username: "admin", displayName: "Administrator", pin: "1234", password: "correct horse battery" },
+    },
+  });
+  if (created.status !== 201) throw new Error(`tenant onboarding failed: ${created.status} ${JSON.stringify(created.json)}`);
+  const login = await api("POST", "/api/v1/auth/login", { body: { tenant: slug, username: "admin", pin: "1234" } });
+  if (login.status !== 200) throw new Error(`admin login failed: ${login.status} ${JSON.stringify(login.json)}`);
+  const roleList = await api("GET", "/api/v1/roles", { token: login.json.data.accessToken });
+  return {
+    slug,
+    tenantId: created.json.data.tenant.id,
+    storeId: created.json.data.store.id,
+    storeCode: "S001",
+    adminId: created.json.data.admin.id,
+    adminRoleId: created.json.data.adminRole.id,
+    adminToken: login.json.data.accessToken,
+    adminRefresh: login.json.data.refreshToken,
+    roles: Object.fromEntries(roleList.json.data.map((r: { name: string; id: string }) => [r.name, r.id])),
+  };
+}
+
+/** Create a role with exactly these permissions and a user holding it in the tenant's store; sign them in. */
+export async function userWith(t: TestTenant, permissions: string[], options: { username?: string; pin?: string } = {}) {
+  const role = await api("POST", "/api/v1/roles", { token: t.adminToken, body: { name: `role-${crypto.randomUUID().slice(0, 8)}`, permissions } });
+  if (role.status !== 201) throw new Error(`role: ${JSON.stringify(role.json)}`);
+  const username = options.username ?? `u${crypto.randomUUID().slice(0, 8)}`;
+  const password = "a long enough password";
+  const user = await api("POST", "/api/v1/users", {
+    token: t.adminToken,
+    body: { username, displayName: username, password, ...(options.pin ? { pin: options.pin } : {}), storeRoles: [{ storeId: t.storeId, roleId: role.json.data.id }] },
+  });
+  if (user.status !== 201) throw new Error(`user: ${JSON.stringify(user.json)}`);
+  const login = await api("POST", "/api/v1/auth/login", { body: { tenant: t.slug, username, password } });
+  if (login.status !== 200) throw new Error(`login: ${JSON.stringify(login.json)}`);
+  return { id: user.json.data.id as string, username, password, roleId: role.json.data.id as string, token: login.json.data.accessToken as string, refreshToken: login.json.data.refreshToken as string };
+}
+
+export const operatorToken = TEST_SECRETS.OPERATOR_SECRET;

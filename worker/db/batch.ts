@@ -1,0 +1,53 @@
+import { sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { batchGuard } from "../../schema/db";
+import type { Db } from "./client";
+
+export type Statement = BatchItem<"sqlite">;
+
+/** Max bound parameters per statement we allow ourselves (D1 rejects more than 100). */
+export const MAX_PARAMS = 90;
+
+/** Run statements as one D1 batch: one round trip, one transaction, all or nothing. */
+export async function commit(db: Db, statements: Statement[]) {
+  if (statements.length === 0) return [];
+  return db.batch(statements as [Statement, ...Statement[]]);
+}
+
+/**
+ * A statement that aborts the batch unless the statement right before it changed exactly one row. Put it
+ * after an UPDATE guarded by `version = ?` to make compare-and-set atomic with everything else in the batch.
+ */
+export function expectOneChange(db: Db): Statement {
+  return db
+    .insert(batchGuard)
+    .values({ id: 1, ok: sql`changes()` })
+    .onConflictDoUpdate({ target: batchGuard.id, set: { ok: sql`excluded.ok` } });
+}
+
+/** Split rows so that each multi-row insert stays under D1's bound-parameter limit. */
+export function chunkRows<T>(rows: T[], columnsPerRow: number): T[][] {
+  const size = Math.max(1, Math.floor(MAX_PARAMS / columnsPerRow));
+  const chunks: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) chunks.push(rows.slice(i, i + size));
+  return chunks;
+}
+
+function messages(error: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = error;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (e instanceof Error) parts.push(e.message);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return parts.join(" | ");
+}
+
+/** True when a batch failed on the guard of `expectOneChange`. */
+export const isGuardFailure = (error: unknown) => /CHECK constraint failed: batch_guard/i.test(messages(error));
+
+/** True when a batch failed on a UNIQUE constraint of the given index columns (e.g. "store_pins.pin_lookup"). */
+export const isUniqueViolation = (error: unknown, column: string) => {
+  const text = messages(error);
+  return /UNIQUE constraint failed/i.test(text) && text.includes(column);
+};

@@ -1,0 +1,371 @@
+import { and, eq, getTableColumns, isNull, or } from "drizzle-orm";
+import type { z } from "zod";
+import type { ChangeCredentialBody, LoginBody, PinLoginBody } from "../../schema/contracts/identity";
+import { refreshTokens, roles, storePins, stores, tenants, users, userStoreRoles } from "../../schema/db";
+import type { Permission } from "../../schema/permissions";
+import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../auth/access-token";
+import { hashSecret, pinLookup, randomToken, sha256Hex, verifySecret } from "../auth/credentials";
+import { commit, expectOneChange, type Statement } from "../db/batch";
+import type { Db } from "../db/client";
+import { forbidden, tooManyRequests, unauthenticated } from "../http/errors";
+import type { RequestInfo, ServiceContext } from "./context";
+import { recordAudit, recordChange, type AuditEntry } from "./journal";
+import {
+  addressKey, countFailure, enforceThrottle, FAILURES_PER_ADDRESS, FAILURES_PER_STORE_PIN, LOCK_MS, MAX_FAILED_ATTEMPTS, readThrottle, storePinKey,
+} from "./login-throttle";
+import { unionPermissions } from "./roles";
+import { storeDto } from "./stores";
+import { pinInUse, replaceStoreAccess, revokeSessions, selectUserWithRoles, userDto, withRolesDto, type UserWithRoles } from "./users";
+import { commitWrite } from "./versioning";
+
+export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 60 * 60_000;
+
+export interface AuthEnv {
+  JWT_PRIVATE_KEY: string;
+  JWT_ISSUER?: string;
+  PIN_LOOKUP_KEY: string;
+}
+
+type UserRow = typeof users.$inferSelect;
+interface StoreRef { id: string; code: string; name: string }
+
+const invalidCredentials = () => unauthenticated("INVALID_CREDENTIALS", "Wrong username, PIN or password");
+const accountLocked = (until: number, now: number) =>
+  tooManyRequests("ACCOUNT_LOCKED", "Too many wrong attempts: this user is locked for a few minutes", (until - now) / 1000);
+
+/** A new refresh token (stored hashed) and an access token for the user in the store. */
+async function startSession(
+  db: Db,
+  env: AuthEnv,
+  request: RequestInfo,
+  session: { user: UserRow; store: StoreRef; permissions: Permission[]; familyId?: string },
+) {
+  const refreshToken = randomToken();
+  const statement = db.insert(refreshTokens).values({
+    id: crypto.randomUUID(),
+    tenantId: session.user.tenantId,
+    userId: session.user.id,
+    storeId: session.store.id,
+    familyId: session.familyId ?? crypto.randomUUID(),
+    tokenHash: await sha256Hex(refreshToken),
+    issuedAt: request.now,
+    expiresAt: request.now + REFRESH_TOKEN_TTL_MS,
+  });
+  const accessToken = await signAccessToken(
+    env,
+    { userId: session.user.id, tenantId: session.user.tenantId, storeId: session.store.id, permissions: session.permissions },
+    request.now,
+  );
+  const result = {
+    accessToken,
+    refreshToken,
+    tokenType: "Bearer" as const,
+    expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+    user: { id: session.user.id, username: session.user.username, displayName: session.user.displayName, isActive: session.user.isActive },
+    store: { id: session.store.id, code: session.store.code, name: session.store.name },
+    permissions: session.permissions,
+  };
+  return { statement, result };
+}
+
+/** The statement that counts a wrong secret against the user, locking them at the limit. */
+function countUserFailure(db: Db, user: UserRow, now: number) {
+  const locks = user.failedAttempts + 1 >= MAX_FAILED_ATTEMPTS;
+  return {
+    locks,
+    statement: db
+      .update(users)
+      .set(locks ? { failedAttempts: 0, lockedUntil: now + LOCK_MS } : { failedAttempts: user.failedAttempts + 1 })
+      .where(eq(users.id, user.id)),
+  };
+}
+
+const signedIn = (db: Db, user: UserRow, now: number) =>
+  db.update(users).set({ failedAttempts: 0, lockedUntil: null, lastLoginAt: now }).where(eq(users.id, user.id));
+
+const audit = (db: Db, request: RequestInfo, entry: AuditEntry) => recordAudit(db, entry, request);
+
+/** Login with username and PIN or password. */
+export async function login(db: Db, env: AuthEnv, request: RequestInfo, body: z.output<typeof LoginBody>) {
+  const tenantMatch = eq(tenants.slug, body.tenant);
+  const userMatch = and(tenantMatch, eq(users.username, body.username), isNull(users.deletedAt));
+  const [tenantRows, userRows, accessRows, throttleRows] = await db.batch([
+    db.select({ id: tenants.id }).from(tenants).where(and(tenantMatch, isNull(tenants.deletedAt))),
+    db.select(getTableColumns(users)).from(users).innerJoin(tenants, eq(tenants.id, users.tenantId)).where(userMatch),
+    db
+      .select({ id: stores.id, code: stores.code, name: stores.name, isActive: stores.isActive, permissions: roles.permissions })
+      .from(userStoreRoles)
+      .innerJoin(users, eq(users.id, userStoreRoles.userId))
+      .innerJoin(tenants, eq(tenants.id, users.tenantId))
+      .innerJoin(stores, eq(stores.id, userStoreRoles.storeId))
+      .innerJoin(roles, eq(roles.id, userStoreRoles.roleId))
+      .where(and(userMatch, isNull(stores.deletedAt), isNull(roles.deletedAt))),
+    readThrottle(db, [addressKey(request.ip)]),
+  ]);
+  enforceThrottle(throttleRows, { [addressKey(request.ip)]: FAILURES_PER_ADDRESS }, request.now);
+
+  const tenantId = tenantRows[0]?.id ?? null;
+  const user = userRows[0];
+  const failure = (reason: string, extra: Statement[] = []) =>
+    commit(db, [
+      ...extra,
+      countFailure(db, addressKey(request.ip), request.now),
+      audit(db, request, { tenantId, actorType: "anonymous", actorId: user?.id, action: "auth.login_failed", entity: "user", entityId: user?.id, detail: { tenant: body.tenant, username: body.username, reason } }),
+    ]);
+
+  if (user?.lockedUntil && user.lockedUntil > request.now) {
+    await commit(db, [audit(db, request, { tenantId, actorType: "anonymous", actorId: user.id, action: "auth.login_locked", entity: "user", entityId: user.id })]);
+    throw accountLocked(user.lockedUntil, request.now);
+  }
+  const stored = body.pin !== undefined ? user?.pinHash : user?.passwordHash;
+  const secretOk = await verifySecret((body.pin ?? body.password)!, stored);
+  if (!user || !user.isActive || !secretOk) {
+    if (!user || !user.isActive) {
+      await failure(!tenantId ? "unknown_tenant" : !user ? "unknown_user" : "inactive");
+      throw invalidCredentials();
+    }
+    const counted = countUserFailure(db, user, request.now);
+    await failure(body.pin !== undefined ? "wrong_pin" : "wrong_password", [counted.statement]);
+    if (counted.locks) throw accountLocked(request.now + LOCK_MS, request.now);
+    throw invalidCredentials();
+  }
+
+  const byStore = new Map<string, { store: StoreRef & { isActive: boolean }; permissions: string[][] }>();
+  for (const row of accessRows) {
+    const entry = byStore.get(row.id) ?? { store: row, permissions: [] };
+    entry.permissions.push(row.permissions);
+    byStore.set(row.id, entry);
+  }
+  const candidates = [...byStore.values()].sort((a, b) => a.store.code.localeCompare(b.store.code));
+  const chosen = body.store
+    ? candidates.find((c) => c.store.id === body.store || c.store.code === body.store)
+    : candidates.find((c) => c.store.isActive);
+  if (!chosen) {
+    throw forbidden(body.store ? `You have no role in store ${body.store}` : "You have no role in any active store", "NO_STORE_ACCESS");
+  }
+  if (!chosen.store.isActive) throw forbidden(`Store ${chosen.store.code} is inactive`, "STORE_INACTIVE");
+
+  const session = await startSession(db, env, request, { user, store: chosen.store, permissions: unionPermissions(chosen.permissions) });
+  await commit(db, [
+    signedIn(db, user, request.now),
+    session.statement,
+    audit(db, request, { tenantId, actorType: "user", actorId: user.id, action: "auth.login", entity: "user", entityId: user.id, detail: { storeId: chosen.store.id, method: body.pin !== undefined ? "pin" : "password" } }),
+  ]);
+  return session.result;
+}
+
+/** Login with a PIN alone, within a store (the till's quick switch of cashier). */
+export async function pinLogin(db: Db, env: AuthEnv, request: RequestInfo, body: z.output<typeof PinLoginBody>) {
+  const lookup = await pinLookup(body.pin, env.PIN_LOOKUP_KEY);
+  const storeMatch = and(eq(tenants.slug, body.tenant), or(eq(stores.code, body.store), eq(stores.id, body.store)), isNull(stores.deletedAt));
+  const pinMatch = and(storeMatch, eq(storePins.pinLookup, lookup));
+  const keys = { [addressKey(request.ip)]: FAILURES_PER_ADDRESS, [storePinKey(body.tenant, body.store)]: FAILURES_PER_STORE_PIN };
+  const [tenantRows, storeRows, userRows, permissionRows, throttleRows] = await db.batch([
+    db.select({ id: tenants.id }).from(tenants).where(and(eq(tenants.slug, body.tenant), isNull(tenants.deletedAt))),
+    db.select({ id: stores.id, code: stores.code, name: stores.name, isActive: stores.isActive }).from(stores).innerJoin(tenants, eq(tenants.id, stores.tenantId)).where(storeMatch),
+    db
+      .select(getTableColumns(users))
+      .from(storePins)
+      .innerJoin(users, eq(users.id, storePins.userId))
+      .innerJoin(stores, eq(stores.id, storePins.storeId))
+      .innerJoin(tenants, eq(tenants.id, stores.tenantId))
+      .where(and(pinMatch, isNull(users.deletedAt))),
+    db
+      .select({ permissions: roles.permissions })
+      .from(storePins)
+      .innerJoin(userStoreRoles, and(eq(userStoreRoles.userId, storePins.userId), eq(userStoreRoles.storeId, storePins.storeId)))
+      .innerJoin(roles, eq(roles.id, userStoreRoles.roleId))
+      .innerJoin(stores, eq(stores.id, storePins.storeId))
+      .innerJoin(tenants, eq(tenants.id, stores.tenantId))
+      .where(and(pinMatch, isNull(roles.deletedAt))),
+    readThrottle(db, Object.keys(keys)),
+  ]);
+  enforceThrottle(throttleRows, keys, request.now);
+
+  const tenantId = tenantRows[0]?.id ?? null;
+  const store = storeRows[0];
+  const user = userRows[0];
+  if (user?.lockedUntil && user.lockedUntil > request.now) {
+    await commit(db, [audit(db, request, { tenantId, actorType: "anonymous", actorId: user.id, action: "auth.login_locked", entity: "user", entityId: user.id })]);
+    throw accountLocked(user.lockedUntil, request.now);
+  }
+  const secretOk = await verifySecret(body.pin, user?.pinHash);
+  if (!store || !user || !user.isActive || !secretOk) {
+    await commit(db, [
+      ...(user && !secretOk ? [countUserFailure(db, user, request.now).statement] : []),
+      ...Object.keys(keys).map((key) => countFailure(db, key, request.now)),
+      audit(db, request, { tenantId, actorType: "anonymous", actorId: user?.id, action: "auth.pin_login_failed", detail: { tenant: body.tenant, store: body.store, reason: !store ? "unknown_store" : !user ? "unknown_pin" : "inactive" } }),
+    ]);
+    throw unauthenticated("INVALID_PIN", "No active user of this store has that PIN");
+  }
+  if (!store.isActive) throw forbidden(`Store ${store.code} is inactive`, "STORE_INACTIVE");
+  const permissions = unionPermissions(permissionRows.map((r) => r.permissions));
+  if (permissions.length === 0) throw forbidden(`You have no role in store ${store.code}`, "NO_STORE_ACCESS");
+
+  const session = await startSession(db, env, request, { user, store, permissions });
+  await commit(db, [
+    signedIn(db, user, request.now),
+    session.statement,
+    audit(db, request, { tenantId, actorType: "user", actorId: user.id, action: "auth.login", entity: "user", entityId: user.id, detail: { storeId: store.id, method: "store_pin" } }),
+  ]);
+  return session.result;
+}
+
+/**
+ * Rotate a refresh token: the old one is spent, a new one of the same family is issued. Presenting a spent
+ * token again means it was copied: the whole family is revoked and every holder must sign in again.
+ */
+export async function refresh(db: Db, env: AuthEnv, request: RequestInfo, refreshToken: string) {
+  const tokenHash = await sha256Hex(refreshToken);
+  const [found, permissionRows] = await db.batch([
+    db
+      .select({ token: refreshTokens, user: users, store: { id: stores.id, code: stores.code, name: stores.name, isActive: stores.isActive, deletedAt: stores.deletedAt } })
+      .from(refreshTokens)
+      .innerJoin(users, eq(users.id, refreshTokens.userId))
+      .innerJoin(stores, eq(stores.id, refreshTokens.storeId))
+      .where(eq(refreshTokens.tokenHash, tokenHash)),
+    db
+      .select({ permissions: roles.permissions })
+      .from(refreshTokens)
+      .innerJoin(userStoreRoles, and(eq(userStoreRoles.userId, refreshTokens.userId), eq(userStoreRoles.storeId, refreshTokens.storeId)))
+      .innerJoin(roles, eq(roles.id, userStoreRoles.roleId))
+      .where(and(eq(refreshTokens.tokenHash, tokenHash), isNull(roles.deletedAt))),
+  ]);
+  const row = found[0];
+  if (!row) throw unauthenticated("INVALID_REFRESH_TOKEN", "The refresh token is not valid");
+  const { token, user, store } = row;
+  const revokeFamily = (action: string, reason: string) =>
+    commit(db, [
+      db.update(refreshTokens).set({ revokedAt: request.now }).where(and(eq(refreshTokens.familyId, token.familyId), isNull(refreshTokens.revokedAt))),
+      audit(db, request, { tenantId: token.tenantId, actorType: "anonymous", actorId: user.id, action, entity: "user", entityId: user.id, detail: { familyId: token.familyId, reason } }),
+    ]);
+
+  if (token.revokedAt !== null) throw unauthenticated("REFRESH_TOKEN_REVOKED", "This session has ended; sign in again");
+  if (token.rotatedAt !== null) {
+    await revokeFamily("auth.refresh_reuse", "spent token presented again");
+    throw unauthenticated("REFRESH_TOKEN_REUSED", "This refresh token was already used; for safety every session of this sign-in has ended");
+  }
+  if (token.expiresAt <= request.now) throw unauthenticated("REFRESH_TOKEN_EXPIRED", "The session has expired; sign in again");
+  if (!user.isActive || user.deletedAt !== null || !store.isActive || store.deletedAt !== null) {
+    await revokeFamily("auth.session_ended", !user.isActive || user.deletedAt !== null ? "user inactive" : "store inactive");
+    throw unauthenticated("SESSION_ENDED", "The user or store is no longer active; sign in again");
+  }
+  const permissions = unionPermissions(permissionRows.map((r) => r.permissions));
+  if (permissions.length === 0) {
+    await revokeFamily("auth.session_ended", "no role in store");
+    throw forbidden(`You no longer have a role in store ${store.code}`, "NO_STORE_ACCESS");
+  }
+  const session = await startSession(db, env, request, { user, store, permissions, familyId: token.familyId });
+  try {
+    await commit(db, [
+      db.update(refreshTokens).set({ rotatedAt: request.now }).where(and(eq(refreshTokens.id, token.id), isNull(refreshTokens.rotatedAt), isNull(refreshTokens.revokedAt))),
+      expectOneChange(db),
+      session.statement,
+    ]);
+  } catch (error) {
+    // Another request rotated this token between our read and write: the same token was used twice.
+    await revokeFamily("auth.refresh_reuse", "concurrent use");
+    throw unauthenticated("REFRESH_TOKEN_REUSED", "This refresh token was already used; for safety every session of this sign-in has ended");
+  }
+  return session.result;
+}
+
+function permissionsQuery(db: Db, tenantId: string, userId: string, storeId: string) {
+  return db
+    .select({ permissions: roles.permissions })
+    .from(userStoreRoles)
+    .innerJoin(roles, eq(roles.id, userStoreRoles.roleId))
+    .where(and(eq(userStoreRoles.tenantId, tenantId), eq(userStoreRoles.userId, userId), eq(userStoreRoles.storeId, storeId), isNull(roles.deletedAt)));
+}
+
+/** The signed-in user, their tenant and current store, and their permissions there, read fresh. */
+export async function me(ctx: ServiceContext) {
+  const { scope, actor } = ctx;
+  const db = scope.db;
+  const [userRows, tenantRows, storeRows, permissionRows] = await db.batch([
+    selectUserWithRoles(scope).where(scope.where(users, eq(users.id, actor.userId), isNull(users.deletedAt))),
+    db.select({ id: tenants.id, slug: tenants.slug, name: tenants.name }).from(tenants).where(eq(tenants.id, actor.tenantId)),
+    scope.select(stores, eq(stores.id, actor.storeId)),
+    permissionsQuery(db, actor.tenantId, actor.userId, actor.storeId),
+  ]);
+  const user = userRows[0] as UserWithRoles | undefined;
+  const store = storeRows[0] as typeof stores.$inferSelect | undefined;
+  if (!user || !user.isActive || !tenantRows[0] || !store) throw unauthenticated("SESSION_ENDED", "The user or store is no longer active; sign in again");
+  const s = storeDto(store);
+  return {
+    user: withRolesDto(user),
+    tenant: tenantRows[0],
+    store: { id: s.id, code: s.code, name: s.name, currency: s.currency, timeZone: s.timeZone },
+    permissions: unionPermissions(permissionRows.map((r) => r.permissions)),
+  };
+}
+
+/**
+ * Change one's own PIN and/or password, proving the current one. Every other session ends; the answer
+ * carries a fresh session for this device.
+ */
+export async function changeCredential(ctx: ServiceContext, env: AuthEnv, body: z.output<typeof ChangeCredentialBody>) {
+  const { scope, actor, request } = ctx;
+  const db = scope.db;
+  const newLookup = body.newPin ? await pinLookup(body.newPin, env.PIN_LOOKUP_KEY) : null;
+  const [userRows, storeRows, permissionRows, clashes] = await db.batch([
+    selectUserWithRoles(scope).where(scope.where(users, eq(users.id, actor.userId), isNull(users.deletedAt))),
+    scope.select(stores, eq(stores.id, actor.storeId)),
+    permissionsQuery(db, actor.tenantId, actor.userId, actor.storeId),
+    db
+      .select({ code: stores.code })
+      .from(storePins)
+      .innerJoin(stores, eq(stores.id, storePins.storeId))
+      .innerJoin(userStoreRoles, and(eq(userStoreRoles.storeId, storePins.storeId), eq(userStoreRoles.userId, actor.userId)))
+      .where(scope.where(storePins, eq(storePins.pinLookup, newLookup ?? "-"), isNull(stores.deletedAt)))
+      .limit(1),
+  ]);
+  const found = userRows[0] as UserWithRoles | undefined;
+  const store = storeRows[0] as typeof stores.$inferSelect | undefined;
+  if (!found || !found.isActive || !store) throw unauthenticated("SESSION_ENDED", "The user or store is no longer active; sign in again");
+  const { storeRoles: storeRolesJson, ...user } = found;
+  const storeRoles = userDto(user, JSON.parse(storeRolesJson)).storeRoles;
+
+  if (user.lockedUntil && user.lockedUntil > request.now) throw accountLocked(user.lockedUntil, request.now);
+  const secretOk = await verifySecret((body.currentPin ?? body.currentPassword)!, body.currentPin !== undefined ? user.pinHash : user.passwordHash);
+  if (!secretOk) {
+    const counted = countUserFailure(db, user, request.now);
+    await commit(db, [
+      counted.statement,
+      audit(db, request, { tenantId: scope.tenantId, actorType: "user", actorId: user.id, action: "auth.change_credential_failed", entity: "user", entityId: user.id }),
+    ]);
+    if (counted.locks) throw accountLocked(request.now + LOCK_MS, request.now);
+    throw unauthenticated("INVALID_CREDENTIALS", "The current PIN or password is wrong");
+  }
+  const clash = clashes.find(() => newLookup !== null && newLookup !== user.pinLookup);
+  if (clash) throw pinInUse(clash.code)();
+
+  const next = {
+    passwordHash: body.newPassword ? await hashSecret(body.newPassword) : user.passwordHash,
+    pinHash: body.newPin ? await hashSecret(body.newPin) : user.pinHash,
+    pinLookup: newLookup ?? user.pinLookup,
+    version: user.version + 1,
+    updatedAt: request.now,
+    failedAttempts: 0,
+    lockedUntil: null,
+  };
+  const session = await startSession(db, env, request, {
+    user: { ...user, ...next },
+    store,
+    permissions: unionPermissions(permissionRows.map((r) => r.permissions)),
+  });
+  await commitWrite(
+    db,
+    [
+      scope.update(users, next, eq(users.id, user.id)),
+      ...(newLookup ? replaceStoreAccess(scope, user.id, storeRoles, newLookup) : []),
+      revokeSessions(scope, user.id, request.now),
+      session.statement,
+      recordChange(scope, { entity: "user", entityId: user.id, op: "upsert", version: next.version }, request.now),
+      audit(db, request, { tenantId: scope.tenantId, actorType: "user", actorId: user.id, action: "auth.change_credential", entity: "user", entityId: user.id, detail: { pin: !!body.newPin, password: !!body.newPassword } }),
+    ],
+    { unique: [{ column: "store_pins", error: pinInUse() }] },
+  );
+  return session.result;
+}
+

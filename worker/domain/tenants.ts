@@ -1,0 +1,146 @@
+import { eq } from "drizzle-orm";
+import type { z } from "zod";
+import type { CreateTenantBody, UpdateTenantBody } from "../../schema/contracts/tenants";
+import { roles, stores, tenants, users } from "../../schema/db";
+import { hashSecret, pinLookup } from "../auth/credentials";
+import { expectOneChange } from "../db/batch";
+import type { Db } from "../db/client";
+import { TenantScope } from "../db/tenant-scope";
+import { conflict, notFound } from "../http/errors";
+import type { RequestInfo } from "./context";
+import { DEFAULT_ROLES } from "./default-roles";
+import { recordAudit, recordChange } from "./journal";
+import { roleDto } from "./roles";
+import { storeDto } from "./stores";
+import { replaceStoreAccess } from "./users";
+import { commitWrite, toIso } from "./versioning";
+import { forgetCorsOrigins } from "./cors-origins";
+
+type TenantRow = typeof tenants.$inferSelect;
+
+export const tenantDto = (t: TenantRow) => ({
+  id: t.id,
+  slug: t.slug,
+  name: t.name,
+  currency: t.currency,
+  taxRounding: t.taxRounding,
+  corsOrigins: t.corsOrigins,
+  version: t.version,
+  createdAt: toIso(t.createdAt),
+  updatedAt: toIso(t.updatedAt),
+});
+
+const slugTaken = (slug: string) => () => conflict("TENANT_SLUG_TAKEN", `A tenant with slug ${slug} already exists`);
+
+/**
+ * Onboard a tenant: the tenant, its first store, the default roles and its first administrator, who holds the
+ * Administrator role in that store. One batch: all of it exists afterwards, or none of it.
+ */
+export async function createTenant(db: Db, env: { PIN_LOOKUP_KEY: string }, request: RequestInfo, body: z.output<typeof CreateTenantBody>) {
+  const now = request.now;
+  const tenant: TenantRow = {
+    id: crypto.randomUUID(),
+    slug: body.slug,
+    name: body.name,
+    currency: body.currency,
+    taxRounding: body.taxRounding,
+    corsOrigins: body.corsOrigins,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+  };
+  const scope = new TenantScope(db, tenant.id);
+  const store = {
+    ...body.store,
+    id: crypto.randomUUID(),
+    tenantId: tenant.id,
+    address: body.store.address ?? null,
+    phone: body.store.phone ?? null,
+    isActive: true,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+  };
+  const roleRows = DEFAULT_ROLES.map((r) => ({
+    id: crypto.randomUUID(),
+    tenantId: tenant.id,
+    name: r.name,
+    description: r.description,
+    permissions: [...r.permissions],
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+  }));
+  const adminRole = roleRows[0]!;
+  const lookup = body.admin.pin ? await pinLookup(body.admin.pin, env.PIN_LOOKUP_KEY) : null;
+  const admin = {
+    id: crypto.randomUUID(),
+    username: body.admin.username,
+    displayName: body.admin.displayName,
+    email: body.admin.email ?? null,
+    passwordHash: body.admin.password ? await hashSecret(body.admin.password) : null,
+    pinHash: body.admin.pin ? await hashSecret(body.admin.pin) : null,
+    pinLookup: lookup,
+    isActive: true,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await commitWrite(
+    db,
+    [
+      db.insert(tenants).values(tenant),
+      scope.insert(stores, store),
+      scope.insert(roles, roleRows),
+      scope.insert(users, admin),
+      ...replaceStoreAccess(scope, admin.id, [{ storeId: store.id, roleId: adminRole.id }], lookup),
+      recordChange(scope, { entity: "store", entityId: store.id, op: "upsert", version: 1 }, now),
+      ...roleRows.map((r) => recordChange(scope, { entity: "role", entityId: r.id, op: "upsert", version: 1 }, now)),
+      recordChange(scope, { entity: "user", entityId: admin.id, op: "upsert", version: 1 }, now),
+      recordAudit(db, { tenantId: tenant.id, actorType: "operator", action: "tenant.create", entity: "tenant", entityId: tenant.id, detail: { slug: tenant.slug, storeCode: store.code, admin: admin.username } }, request),
+    ],
+    { unique: [{ column: "tenants.slug", error: slugTaken(body.slug) }] },
+  );
+  forgetCorsOrigins();
+  return {
+    tenant: tenantDto(tenant),
+    store: storeDto(store),
+    admin: { id: admin.id, username: admin.username },
+    adminRole: { id: adminRole.id, name: roleDto(adminRole).name },
+  };
+}
+
+async function findTenant(db: Db, id: string) {
+  const [row] = await db.select().from(tenants).where(eq(tenants.id, id));
+  if (!row || row.deletedAt !== null) throw notFound("Tenant");
+  return row;
+}
+
+export const getTenant = async (db: Db, id: string) => tenantDto(await findTenant(db, id));
+
+export async function updateTenant(db: Db, request: RequestInfo, id: string, body: z.output<typeof UpdateTenantBody>) {
+  const current = await findTenant(db, id);
+  const next: TenantRow = {
+    ...current,
+    ...(body.name !== undefined ? { name: body.name } : {}),
+    ...(body.taxRounding !== undefined ? { taxRounding: body.taxRounding } : {}),
+    ...(body.corsOrigins !== undefined ? { corsOrigins: body.corsOrigins } : {}),
+    version: current.version + 1,
+    updatedAt: request.now,
+  };
+  await commitWrite(
+    db,
+    [
+      db.update(tenants).set({ name: next.name, taxRounding: next.taxRounding, corsOrigins: next.corsOrigins, version: next.version, updatedAt: next.updatedAt })
+        .where(eq(tenants.id, id)),
+      expectOneChange(db),
+      recordAudit(db, { tenantId: id, actorType: "operator", action: "tenant.update", entity: "tenant", entityId: id, detail: body }, request),
+    ],
+  );
+  forgetCorsOrigins();
+  return tenantDto(next);
+}
+

@@ -1,0 +1,23 @@
+import type { Context } from "hono";
+import type { Db } from "../db/client";
+import type { TenantScope } from "../db/tenant-scope";
+import type { Actor, RequestInfo } from "../domain/context";
+import type { Env } from "../env";
+import type { D1Meter } from "./d1-meter";
+
+export interface AppVariables {
+  requestId: string;
+  meter: D1Meter;
+  db: Db;
+  request: RequestInfo;
+  /** Set by the user-auth middleware. */
+  actor: Actor;
+  scope: TenantScope;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: AppVariables;
+}
+
+export type AppContext = Context<AppEnv>;

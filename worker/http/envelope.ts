@@ -1,0 +1,27 @@
+import type { FieldError } from "./errors";
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export const ok = <T>(data: T) => ({ success: true as const, data });
+
+export const paged = <T>(p: Page<T>) => ({
+  success: true as const,
+  data: p.items,
+  total: p.total,
+  page: p.page,
+  pageSize: p.pageSize,
+});
+
+export const failure = (code: string, error: string, requestId?: string, fields?: FieldError[], current?: unknown) => ({
+  success: false as const,
+  error,
+  code,
+  ...(fields?.length ? { fields } : {}),
+  ...(current !== undefined ? { current } : {}),
+  ...(requestId ? { requestId } : {}),
+});

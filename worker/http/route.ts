@@ -1,0 +1,123 @@
+import { zValidator } from "@hono/zod-validator";
+import type { Hono, MiddlewareHandler } from "hono";
+import { z } from "zod";
+import type { Permission } from "../../schema/permissions";
+import { requireOperator, requirePermission, requireUser } from "../auth/middleware";
+import type { AppContext, AppEnv } from "./app";
+import { ok, paged, type Page } from "./envelope";
+import { badRequest, validationFailed, type FieldError } from "./errors";
+
+export type AuthKind = "public" | "user" | "operator";
+type Method = "get" | "post" | "put" | "patch" | "delete";
+type Empty = z.ZodObject<{}>;
+
+export interface RouteInput<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  params: z.output<P>;
+  query: z.output<Q>;
+  body: z.output<B>;
+  /** The version the client saw, from `If-Match` or the body's `version`; undefined if it sent neither. */
+  expectedVersion: number | undefined;
+}
+
+/**
+ * One REST route: what it needs (auth, permission, inputs), what it answers, and a thin handler that calls a
+ * service. The same definitions mount the routes, generate the OpenAPI document and drive the auth tests.
+ */
+export interface RouteDef<P extends z.ZodType = Empty, Q extends z.ZodType = Empty, B extends z.ZodType = Empty> {
+  method: Method;
+  /** Hono path below /api/v1, e.g. "/users/:id". */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  auth: AuthKind;
+  permission?: Permission;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** The schema of `data` in a successful answer (an item's schema when `paged`). */
+  response?: z.ZodType;
+  paged?: boolean;
+  status?: 200 | 201;
+  /** The route takes the client's version for optimistic concurrency (409 when stale). */
+  versioned?: boolean;
+  handler(c: AppContext, input: RouteInput<P, Q, B>): Promise<unknown>;
+}
+
+export const route = <P extends z.ZodType = Empty, Q extends z.ZodType = Empty, B extends z.ZodType = Empty>(
+  def: RouteDef<P, Q, B>,
+) => def as unknown as RouteDef<z.ZodType, z.ZodType, z.ZodType>;
+
+export type AnyRoute = RouteDef<z.ZodType, z.ZodType, z.ZodType>;
+
+export interface MountedRoute {
+  method: Method;
+  /** The full Hono path, e.g. "/api/v1/users/:id". */
+  path: string;
+  def: AnyRoute;
+}
+
+function toFields(issues: z.core.$ZodIssue[], location: "params" | "query" | "body"): FieldError[] {
+  return issues.map((issue) => {
+    const path = issue.path.map(String).join(".");
+    return { path: location === "body" ? path : [location, path].filter(Boolean).join("."), message: issue.message };
+  });
+}
+
+const validate = (target: "param" | "query" | "json", schema: z.ZodType, location: "params" | "query" | "body") =>
+  zValidator(target, schema, (result) => {
+    if (!result.success) throw validationFailed(toFields(result.error.issues, location));
+  }) as unknown as MiddlewareHandler<AppEnv>;
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const type = c.req.header("Content-Type")?.split(";")[0]?.trim() ?? "";
+  if (!JSON_TYPE.test(type)) {
+    throw badRequest("UNSUPPORTED_CONTENT_TYPE", `The body must be JSON sent as Content-Type: application/json (got ${type || "none"})`);
+  }
+  await next();
+};
+
+function ifMatchVersion(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = header.trim().match(/^(?:W\/)?"?(\d{1,9})"?$/);
+  if (!match) throw badRequest("INVALID_IF_MATCH", "If-Match must be the entity's version, e.g. If-Match: \"3\"");
+  return Number(match[1]);
+}
+
+function expectedVersion(c: AppContext, body: unknown): number | undefined {
+  const fromHeader = ifMatchVersion(c.req.header("If-Match"));
+  const fromBody = (body as { version?: number } | undefined)?.version;
+  if (fromHeader !== undefined && fromBody !== undefined && fromHeader !== fromBody) {
+    throw badRequest("VERSION_MISMATCH", `If-Match says version ${fromHeader} but the body says ${fromBody}`);
+  }
+  return fromHeader ?? fromBody;
+}
+
+export function mountRoutes(app: Hono<AppEnv>, prefix: string, routes: AnyRoute[]): MountedRoute[] {
+  return routes.map((def) => {
+    const chain: MiddlewareHandler<AppEnv>[] = [];
+    if (def.auth === "user") chain.push(requireUser);
+    if (def.auth === "operator") chain.push(requireOperator);
+    if (def.permission) chain.push(requirePermission(def.permission));
+    if (def.params) chain.push(validate("param", def.params, "params"));
+    if (def.query) chain.push(validate("query", def.query, "query"));
+    if (def.body) chain.push(requireJsonBody, validate("json", def.body, "body"));
+    const path = prefix + def.path;
+    app.on(def.method.toUpperCase(), [path], ...(chain as []), async (c: AppContext) => {
+      const valid = (target: string) => c.req.valid(target as never) as unknown;
+      const body = def.body ? valid("json") : undefined;
+      const input: RouteInput<z.ZodType, z.ZodType, z.ZodType> = {
+        params: def.params ? valid("param") : {},
+        query: def.query ? valid("query") : {},
+        body,
+        expectedVersion: def.versioned ? expectedVersion(c, body) : undefined,
+      };
+      const result = await def.handler(c, input);
+      const status = def.status ?? 200;
+      return c.json(def.paged ? paged(result as Page<unknown>) : ok(result), status);
+    });
+    return { method: def.method, path, def };
+  });
+}

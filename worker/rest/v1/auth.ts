@@ -1,0 +1,43 @@
+import { ChangeCredentialBody, LoginBody, LoginResult, MeResult, PinLoginBody, RefreshBody } from "../../../schema/contracts/identity";
+import { changeCredential, login, me, pinLogin, refresh } from "../../domain/auth";
+import { route } from "../../http/route";
+import { serviceContext } from "./context";
+
+const tag = "Authentication";
+
+export const authRoutes = [
+  route({
+    method: "post", path: "/auth/login", tag, auth: "public",
+    summary: "Login with username and PIN or password",
+    description: "`tenant` is the tenant's slug. `store` (code or id) picks the store to work in; without it, the user's first active store. Five wrong attempts lock the user for five minutes (429 with Retry-After).",
+    body: LoginBody, response: LoginResult,
+    handler: (c, { body }) => login(c.get("db"), c.env, c.get("request"), body),
+  }),
+  route({
+    method: "post", path: "/auth/pin-login", tag, auth: "public",
+    summary: "Login with a PIN only, within a store",
+    description: "PINs are unique per store, so the PIN alone names the user.",
+    body: PinLoginBody, response: LoginResult,
+    handler: (c, { body }) => pinLogin(c.get("db"), c.env, c.get("request"), body),
+  }),
+  route({
+    method: "post", path: "/auth/refresh", tag, auth: "public",
+    summary: "Exchange a refresh token for a new access and refresh token",
+    description: "Refresh tokens rotate: each works once. Presenting a used one again revokes every token of that sign-in.",
+    body: RefreshBody, response: LoginResult,
+    handler: (c, { body }) => refresh(c.get("db"), c.env, c.get("request"), body.refreshToken),
+  }),
+  route({
+    method: "get", path: "/auth/me", tag, auth: "user",
+    summary: "The signed-in user, tenant, current store and permissions",
+    response: MeResult,
+    handler: (c) => me(serviceContext(c)),
+  }),
+  route({
+    method: "post", path: "/auth/change-credential", tag, auth: "user",
+    summary: "Change your own PIN and/or password",
+    description: "Proves the current PIN or password. Ends every other session and answers with a fresh one for this device.",
+    body: ChangeCredentialBody, response: LoginResult,
+    handler: (c, { body }) => changeCredential(serviceContext(c), c.env, body),
+  }),
+];

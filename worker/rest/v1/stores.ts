@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { IdParams, PageQuery } from "../../../schema/contracts/common";
+import { CreateStoreBody, Store, UpdateStoreBody } from "../../../schema/contracts/stores";
+import { createStore, getStore, listStores, updateStore } from "../../domain/stores";
+import { route } from "../../http/route";
+import { serviceContext } from "./context";
+
+const tag = "Stores";
+
+export const storeRoutes = [
+  route({
+    method: "get", path: "/stores/current", tag, auth: "user",
+    summary: "The store you are signed into", response: Store,
+    handler: (c) => getStore(serviceContext(c), c.get("actor").storeId),
+  }),
+  route({
+    method: "get", path: "/stores", tag, auth: "user", permission: "stores.view",
+    summary: "List stores",
+    query: PageQuery.extend({
+      search: z.string().max(100).optional(),
+      isActive: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
+    }),
+    response: Store, paged: true,
+    handler: (c, { query }) => listStores(serviceContext(c), query),
+  }),
+  route({
+    method: "get", path: "/stores/:id", tag, auth: "user", permission: "stores.view",
+    summary: "Get a store", params: IdParams, response: Store,
+    handler: (c, { params }) => getStore(serviceContext(c), params.id),
+  }),
+  route({
+    method: "post", path: "/stores", tag, auth: "user", permission: "stores.create",
+    summary: "Create a store",
+    description: "You get the same roles (and PIN) in the new store as in the store you are signed into.",
+    body: CreateStoreBody, response: Store, status: 201,
+    handler: (c, { body }) => createStore(serviceContext(c), body),
+  }),
+  route({
+    method: "put", path: "/stores/:id", tag, auth: "user", permission: "stores.edit", versioned: true,
+    summary: "Update a store", params: IdParams, body: UpdateStoreBody, response: Store,
+    handler: (c, { params, body, expectedVersion }) => updateStore(serviceContext(c), params.id, body, expectedVersion),
+  }),
+];

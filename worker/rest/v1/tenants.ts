@@ -1,0 +1,28 @@
+import { IdParams } from "../../../schema/contracts/common";
+import { CreateTenantBody, CreateTenantResult, Tenant, UpdateTenantBody } from "../../../schema/contracts/tenants";
+import { createTenant, getTenant, updateTenant } from "../../domain/tenants";
+import { route } from "../../http/route";
+
+const tag = "Platform";
+
+/** Platform operator routes: guarded by OPERATOR_SECRET, not by a user token. */
+export const tenantRoutes = [
+  route({
+    method: "post", path: "/tenants", tag, auth: "operator",
+    summary: "Onboard a tenant with its first store and administrator",
+    description: "Creates the tenant, its first store, the default roles (Administrator, Manager, Cashier) and an administrator holding the Administrator role in that store.",
+    body: CreateTenantBody, response: CreateTenantResult, status: 201,
+    handler: (c, { body }) => createTenant(c.get("db"), c.env, c.get("request"), body),
+  }),
+  route({
+    method: "get", path: "/tenants/:id", tag, auth: "operator",
+    summary: "Get a tenant", params: IdParams, response: Tenant,
+    handler: (c, { params }) => getTenant(c.get("db"), params.id),
+  }),
+  route({
+    method: "patch", path: "/tenants/:id", tag, auth: "operator",
+    summary: "Update a tenant's name, tax rounding or allowed browser origins",
+    params: IdParams, body: UpdateTenantBody, response: Tenant,
+    handler: (c, { params, body }) => updateTenant(c.get("db"), c.get("request"), params.id, body),
+  }),
+];
