@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { TEST_SECRETS } from "../fixtures/secrets";
+import { TEST_SECRETS } from "../fixtures/secrets.mjs";
 
 export interface ApiOptions {
   token?: string;

@@ -217,13 +217,17 @@ export async function pinLogin(db: Db, env: AuthEnv, request: RequestInfo, body:
  */
 export async function refresh(db: Db, env: AuthEnv, request: RequestInfo, refreshToken: string) {
   const tokenHash = await sha256Hex(refreshToken);
-  const [found, permissionRows] = await db.batch([
+  // One table's columns per statement: in a D1 batch, drizzle maps rows by column name, so a join selecting
+  // two tables' same-named columns (id, tenant_id) would shift values between fields.
+  const byHash = eq(refreshTokens.tokenHash, tokenHash);
+  const [tokenRows, userRows, storeRows, permissionRows] = await db.batch([
+    db.select().from(refreshTokens).where(byHash),
+    db.select(getTableColumns(users)).from(refreshTokens).innerJoin(users, eq(users.id, refreshTokens.userId)).where(byHash),
     db
-      .select({ token: refreshTokens, user: users, store: { id: stores.id, code: stores.code, name: stores.name, isActive: stores.isActive, deletedAt: stores.deletedAt } })
+      .select({ id: stores.id, code: stores.code, name: stores.name, isActive: stores.isActive, deletedAt: stores.deletedAt })
       .from(refreshTokens)
-      .innerJoin(users, eq(users.id, refreshTokens.userId))
       .innerJoin(stores, eq(stores.id, refreshTokens.storeId))
-      .where(eq(refreshTokens.tokenHash, tokenHash)),
+      .where(byHash),
     db
       .select({ permissions: roles.permissions })
       .from(refreshTokens)
@@ -231,9 +235,8 @@ export async function refresh(db: Db, env: AuthEnv, request: RequestInfo, refres
       .innerJoin(roles, eq(roles.id, userStoreRoles.roleId))
       .where(and(eq(refreshTokens.tokenHash, tokenHash), isNull(roles.deletedAt))),
   ]);
-  const row = found[0];
-  if (!row) throw unauthenticated("INVALID_REFRESH_TOKEN", "The refresh token is not valid");
-  const { token, user, store } = row;
+  const [token, user, store] = [tokenRows[0], userRows[0], storeRows[0]];
+  if (!token || !user || !store) throw unauthenticated("INVALID_REFRESH_TOKEN", "The refresh token is not valid");
   const revokeFamily = (action: string, reason: string) =>
     commit(db, [
       db.update(refreshTokens).set({ revokedAt: request.now }).where(and(eq(refreshTokens.familyId, token.familyId), isNull(refreshTokens.revokedAt))),

@@ -1,0 +1,83 @@
+/**
+ * Demo data for local development, loaded through the API itself (never by migrations):
+ * tenant `demo`; store S001 "Demo Store" (SEK, VAT-inclusive) and S002 "Second Store";
+ * `admin` PIN 1234 with every permission in both stores; `cashier` PIN 1111 with pos.sell only, in S001.
+ * Each step checks what is there first, so running it again changes nothing.
+ */
+export const DEMO = {
+  tenant: "demo",
+  admin: { username: "admin", pin: "1234" },
+  cashier: { username: "cashier", pin: "1111" },
+};
+
+async function call(base, method, path, { token, body } = {}) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json().catch(() => ({}));
+  return { status: res.status, json };
+}
+
+function must(res, what) {
+  if (res.status >= 300) throw new Error(`${what} failed: ${res.status} ${JSON.stringify(res.json)}`);
+  return res.json.data;
+}
+
+const login = (base, store) =>
+  call(base, "POST", "/api/v1/auth/login", { body: { tenant: DEMO.tenant, username: DEMO.admin.username, pin: DEMO.admin.pin, store } });
+
+export async function seedDemo(base, operatorSecret, log = console.log) {
+  let signedIn = await login(base, "S001");
+  if (signedIn.status === 401) {
+    must(
+      await call(base, "POST", "/api/v1/tenants", {
+        token: operatorSecret,
+        body: {
+          slug: DEMO.tenant,
+          name: "Demo Retail AB",
+          currency: "SEK",
+          corsOrigins: ["http://localhost:8787", "http://localhost:5173"],
+          store: { code: "S001", name: "Demo Store", currency: "SEK", timeZone: "Europe/Stockholm", pricesIncludeTax: true, cashRoundingUnit: 100, address: "Drottninggatan 1, Stockholm" },
+          admin: { username: DEMO.admin.username, displayName: "Administrator", pin: DEMO.admin.pin },
+        },
+      }),
+      "creating tenant demo",
+    );
+    log("demo: created tenant demo, store S001 and admin");
+    signedIn = await login(base, "S001");
+  }
+  const token = must(signedIn, "admin login").accessToken;
+
+  // S002: created by the admin, who thereby gets the Administrator role there too.
+  const stores = must(await call(base, "GET", "/api/v1/stores?search=S002", { token }), "listing stores");
+  if (!stores.some((s) => s.code === "S002")) {
+    must(
+      await call(base, "POST", "/api/v1/stores", {
+        token,
+        body: { code: "S002", name: "Second Store", currency: "SEK", timeZone: "Europe/Stockholm", pricesIncludeTax: true, cashRoundingUnit: 100 },
+      }),
+      "creating store S002",
+    );
+    log("demo: created store S002");
+  }
+
+  const roles = must(await call(base, "GET", "/api/v1/roles?pageSize=200", { token }), "listing roles");
+  let sellOnly = roles.find((r) => r.name === "Sell only");
+  if (!sellOnly) {
+    sellOnly = must(await call(base, "POST", "/api/v1/roles", { token, body: { name: "Sell only", description: "Can sell and nothing else", permissions: ["pos.sell"] } }), "creating role");
+  }
+  const storeS001 = must(await call(base, "GET", "/api/v1/stores/current", { token }), "current store");
+  const users = must(await call(base, "GET", `/api/v1/users?search=${DEMO.cashier.username}`, { token }), "listing users");
+  if (!users.some((u) => u.username === DEMO.cashier.username)) {
+    must(
+      await call(base, "POST", "/api/v1/users", {
+        token,
+        body: { username: DEMO.cashier.username, displayName: "Cashier", pin: DEMO.cashier.pin, storeRoles: [{ storeId: storeS001.id, roleId: sellOnly.id }] },
+      }),
+      "creating cashier",
+    );
+    log("demo: created user cashier");
+  }
+}

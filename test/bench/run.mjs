@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: runs the Worker under `wrangler dev` against a throwaway local D1, onboards a tenant, and
+ * prints latency percentiles and D1 round trips per endpoint. Figures to read, not pass/fail.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { TEST_SECRETS } from "../fixtures/secrets.mjs";
+
+const PORT = process.env.BENCH_PORT ?? "8799";
+const BASE = `http://127.0.0.1:${PORT}`;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
+const dir = mkdtempSync(path.join(tmpdir(), "pos-bench-"));
+const varsFile = path.join(dir, ".dev.vars");
+writeFileSync(varsFile, Object.entries(TEST_SECRETS).map(([k, v]) => `${k}='${v}'`).join("\n"));
+
+execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], { stdio: "ignore", env: { ...process.env, CI: "true" } });
+const server = spawn("npx", ["wrangler", "dev", "--port", PORT, "--ip", "127.0.0.1", "--persist-to", dir, "--env-file", varsFile], { stdio: "ignore", detached: true });
+const stop = () => {
+  // wrangler runs workerd as a grandchild: end the whole process group.
+  try {
+    process.kill(-server.pid, "SIGTERM");
+  } catch {}
+  rmSync(dir, { recursive: true, force: true });
+};
+process.on("exit", stop);
+
+async function call(method, p, { token, body } = {}) {
+  const started = performance.now();
+  const res = await fetch(BASE + p, {
+    method,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json();
+  const ms = performance.now() - started;
+  const timing = res.headers.get("Server-Timing") ?? "";
+  const [, count, dur] = timing.match(/count=(\d+);dur=([\d.]+)/) ?? [];
+  return { status: res.status, json, ms, d1Count: Number(count), d1Ms: Number(dur) };
+}
+
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(`${BASE}/health`)).ok) break;
+  } catch {}
+  if (i > 180) throw new Error("wrangler dev did not start");
+  await new Promise((r) => setTimeout(r, 500));
+}
+
+const created = await call("POST", "/api/v1/tenants", {
+  token: TEST_SECRETS.OPERATOR_SECRET,
+  body: {
+    slug: "bench", name: "Bench", currency: "SEK",
+    store: { code: "S001", name: "Bench", currency: "SEK", timeZone: "Europe/Stockholm", pricesIncludeTax: true },
+    admin: { username: "admin", displayName: "Admin", pin: "1234" },
+  },
+});
+if (created.status !== 201) throw new Error(JSON.stringify(created.json));
+const login = await call("POST", "/api/v1/auth/login", { body: { tenant: "bench", username: "admin", pin: "1234" } });
+const token = login.json.data.accessToken;
+const storeId = created.json.data.store.id;
+const cashierRole = (await call("GET", "/api/v1/roles", { token })).json.data.find((r) => r.name === "Cashier").id;
+for (let i = 0; i < 200; i++) {
+  await call("POST", "/api/v1/users", { token, body: { username: `user${i}`, displayName: `User ${i}`, password: "benchmark password", storeRoles: [{ storeId, roleId: cashierRole }] } });
+}
+
+async function measure(name, rounds, fn) {
+  const samples = [];
+  let last;
+  for (let i = 0; i < rounds; i++) {
+    last = await fn(i);
+    if (last.status >= 300) throw new Error(`${name}: ${last.status} ${JSON.stringify(last.json)}`);
+    samples.push(last);
+  }
+  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const pct = (p) => ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))].toFixed(1);
+  const d1 = samples.reduce((a, s) => a + s.d1Ms, 0) / samples.length;
+  console.log(`${name.padEnd(36)} n=${String(rounds).padStart(4)}  p50 ${pct(50).padStart(6)} ms  p95 ${pct(95).padStart(6)} ms  d1 round trips ${last.d1Count}  d1 ${d1.toFixed(2)} ms avg`);
+}
+
+console.log(`Edge POS API benchmark (wrangler dev, local D1, ${ROUNDS} rounds, 200 users)\n`);
+await measure("GET /health", ROUNDS, () => call("GET", "/health"));
+await measure("GET /api/v1/auth/me", ROUNDS, () => call("GET", "/api/v1/auth/me", { token }));
+await measure("GET /api/v1/users?pageSize=50", ROUNDS, () => call("GET", "/api/v1/users?pageSize=50", { token }));
+await measure("GET /api/v1/users?pageSize=200", ROUNDS, () => call("GET", "/api/v1/users?pageSize=200", { token }));
+await measure("GET /api/v1/users?search=user1", ROUNDS, () => call("GET", "/api/v1/users?search=user1", { token }));
+await measure("PUT /api/v1/stores/:id (versioned)", ROUNDS, (i) => call("PUT", `/api/v1/stores/${storeId}`, { token, body: { name: `Bench ${i}` } }));
+await measure("POST /api/v1/auth/login (PBKDF2)", Math.min(ROUNDS, 50), () => call("POST", "/api/v1/auth/login", { body: { tenant: "bench", username: "admin", pin: "1234" } }));
+await measure("POST /api/v1/auth/refresh", Math.min(ROUNDS, 50), async () => {
+  const l = await call("POST", "/api/v1/auth/login", { body: { tenant: "bench", username: "admin", pin: "1234" } });
+  return call("POST", "/api/v1/auth/refresh", { body: { refreshToken: l.json.data.refreshToken } });
+});
+process.exit(0);

@@ -1,0 +1,62 @@
+import { Scalar } from "@scalar/hono-api-reference";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { signingKeys } from "./auth/keys";
+import { isAllowedOrigin } from "./domain/cors-origins";
+import type { AppEnv } from "./http/app";
+import { failure } from "./http/envelope";
+import { notFoundRoute, onError } from "./http/on-error";
+import { requestContext } from "./http/request-context";
+import { mountRoutes } from "./http/route";
+import { openApiDocument } from "./openapi/document";
+import { v1Routes } from "./rest/v1";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const app = new Hono<AppEnv>();
+
+app.use("*", requestContext);
+app.use(
+  "*",
+  cors({
+    origin: async (origin, c) => (origin && (await isAllowedOrigin(c.get("db"), origin)) ? origin : null),
+    allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    allowHeaders: ["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-Id"],
+    exposeHeaders: ["Server-Timing", "X-Request-Id", "Retry-After", "ETag"],
+    maxAge: 600,
+  }),
+);
+app.use(
+  "/api/*",
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => c.json(failure("BODY_TOO_LARGE", `The request body is larger than ${MAX_BODY_BYTES} bytes`, c.get("requestId")), 400),
+  }),
+);
+
+app.get("/health", async (c) => {
+  try {
+    await c.get("db").run("SELECT 1");
+    return c.json({ status: "ok" });
+  } catch {
+    return c.json({ status: "degraded", database: "unreachable" }, 503);
+  }
+});
+
+app.get("/.well-known/jwks.json", async (c) => {
+  const { publicJwk } = await signingKeys(c.env.JWT_PRIVATE_KEY);
+  c.header("Cache-Control", "public, max-age=300");
+  return c.json({ keys: [publicJwk] });
+});
+
+export const routeTable = mountRoutes(app, "/api/v1", v1Routes);
+
+let openApi: ReturnType<typeof openApiDocument> | undefined;
+app.get("/api/v1/openapi.json", (c) => c.json((openApi ??= openApiDocument(routeTable))));
+app.get("/docs", Scalar({ url: "/api/v1/openapi.json", pageTitle: "Edge POS API reference" }));
+
+app.notFound(notFoundRoute);
+app.onError(onError);
+
+export { app };
