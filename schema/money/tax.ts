@@ -1,0 +1,91 @@
+/**
+ * Tax groups: several rates on one line, some compound, and their exact (unrounded) amounts.
+ *
+ * Order: rates apply in `sortOrder` (ties keep the order given).
+ * Compound: a compound rate is computed on the price **plus the non-compound taxes before it** in that order
+ * (compound taxes before it are not in its base). With the exact amounts, not rounded ones, so the result does not
+ * depend on a rounding step in between and per-document rounding sees one exact figure per rate.
+ *
+ * With r_i the rates as fractions of 1, each rate's share of the tax base is its multiplier
+ *   m_i = r_i                                   (non-compound)
+ *   m_i = r_i × (1 + Σ r_j, j before i, non-compound)   (compound)
+ * and T = Σ m_i. On an amount A:
+ *   prices exclude tax: A is the net,   tax_i = A × m_i
+ *   prices include tax: A is the gross, tax_i = A × m_i / (1 + T)   (the tax "backed out" of the price)
+ * All exact: multipliers are integers over RATE_ONE², amounts are bigint fractions.
+ */
+import { MoneyError } from "./errors";
+import { safeInteger } from "./integers";
+import { RATE_ONE, rateMillionths, type RateInput } from "./rate";
+import { fraction, type Fraction } from "./rounding";
+
+export interface TaxRateInput {
+  /** Identifies the rate across lines: per-rate totals and per-document rounding group by it. */
+  readonly id: string;
+  readonly name: string;
+  /** Basis points (integer) or `{ millionths }`; 0 ‥ 100 %. */
+  readonly rate: RateInput;
+  readonly isCompound?: boolean;
+  readonly sortOrder?: number;
+}
+
+/** A validated rate in the engine's exact form. */
+export interface TaxRate {
+  readonly id: string;
+  readonly name: string;
+  readonly rateMillionths: number;
+  readonly isCompound: boolean;
+  readonly sortOrder: number;
+}
+
+/** Validates a line's taxes and puts them in application order. */
+export function normalizeTaxGroup(taxes: unknown, field = "taxes"): TaxRate[] {
+  if (taxes === undefined || taxes === null) return [];
+  if (!Array.isArray(taxes)) throw new MoneyError("invalid_type", field, "must be an array");
+  const seen = new Set<string>();
+  const rates = taxes.map((t: unknown, i): TaxRate => {
+    const f = `${field}[${i}]`;
+    if (typeof t !== "object" || t === null) throw new MoneyError("invalid_type", f, "must be an object");
+    const tax = t as Partial<Record<keyof TaxRateInput, unknown>>;
+    if (typeof tax.id !== "string" || tax.id === "") throw new MoneyError("invalid_type", `${f}.id`, "must be a non-empty string");
+    if (seen.has(tax.id)) throw new MoneyError("duplicate_tax", `${f}.id`, `tax ${tax.id} appears twice on the line`);
+    seen.add(tax.id);
+    if (typeof tax.name !== "string") throw new MoneyError("invalid_type", `${f}.name`, "must be a string");
+    if (tax.isCompound !== undefined && typeof tax.isCompound !== "boolean") {
+      throw new MoneyError("invalid_type", `${f}.isCompound`, "must be a boolean");
+    }
+    return {
+      id: tax.id,
+      name: tax.name,
+      rateMillionths: rateMillionths(tax.rate as RateInput, `${f}.rate`),
+      isCompound: tax.isCompound ?? false,
+      sortOrder: tax.sortOrder === undefined ? 0 : safeInteger(tax.sortOrder, `${f}.sortOrder`),
+    };
+  });
+  return rates
+    .map((rate, index) => ({ rate, index }))
+    .sort((a, b) => a.rate.sortOrder - b.rate.sortOrder || a.index - b.index)
+    .map((x) => x.rate);
+}
+
+const ONE = BigInt(RATE_ONE);
+/** Multipliers are integers over this denominator (RATE_ONE²). */
+export const MULTIPLIER_ONE = ONE * ONE;
+
+/** Each rate's multiplier m_i (see above) as an integer numerator over MULTIPLIER_ONE, in group order. */
+export function taxMultipliers(group: readonly TaxRate[]): bigint[] {
+  let nonCompound = 0n; // Σ r_j of the non-compound rates so far, in millionths
+  return group.map((t) => {
+    const r = BigInt(t.rateMillionths);
+    if (t.isCompound) return r * (ONE + nonCompound);
+    nonCompound += r;
+    return r * ONE;
+  });
+}
+
+/** The exact tax of each rate of the group on `amount` (net if prices exclude tax, gross if they include it). */
+export function exactTaxes(amount: bigint, group: readonly TaxRate[], pricesIncludeTax: boolean): Fraction[] {
+  const m = taxMultipliers(group);
+  const denominator = pricesIncludeTax ? MULTIPLIER_ONE + m.reduce((s, x) => s + x, 0n) : MULTIPLIER_ONE;
+  return m.map((mi) => fraction(amount * mi, denominator));
+}

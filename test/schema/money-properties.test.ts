@@ -1,0 +1,382 @@
+/**
+ * Property tests of the money and tax engine over thousands of random baskets (fast-check).
+ *
+ * The expected exact amounts come from a reference written here independently of the engine: it walks a tax
+ * group rate by rate (a compound rate on the net plus the non-compound taxes before it) and backs inclusive prices
+ * out by dividing by 1 + the group's total rate, all in exact bigint fractions.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  allocateLargestRemainder,
+  cashRounding,
+  computeDocument,
+  lineAmount,
+  MoneyError,
+  type DocumentInput,
+  type DocumentResult,
+  type LineInput,
+  type RateInput,
+  type TaxRateInput,
+} from "../../schema/money/index";
+
+fc.configureGlobal({ numRuns: 2000 });
+
+// ---------------------------------------------------------------- reference arithmetic (exact fractions)
+
+type Q = { n: bigint; d: bigint };
+const babs = (x: bigint) => (x < 0n ? -x : x);
+const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? babs(a) : gcd(b, a % b));
+const q = (n: bigint, d = 1n): Q => {
+  if (d < 0n) [n, d] = [-n, -d];
+  const g = gcd(n, d) || 1n;
+  return { n: n / g, d: d / g };
+};
+const qadd = (a: Q, b: Q) => q(a.n * b.d + b.n * a.d, a.d * b.d);
+const qmul = (a: Q, b: Q) => q(a.n * b.n, a.d * b.d);
+const qdiv = (a: Q, b: Q) => q(a.n * b.d, a.d * b.n);
+const qsum = (xs: Q[]) => xs.reduce(qadd, q(0n));
+/** Half away from zero: sign × floor((2|n| + d) / 2d). */
+const qround = (x: Q): bigint => {
+  const m = (2n * babs(x.n) + x.d) / (2n * x.d);
+  return x.n < 0n ? -m : m;
+};
+/** |a − x| < 1 */
+const within1 = (a: number, x: Q) => babs(BigInt(a) * x.d - x.n) < x.d;
+
+const rateQ = (r: RateInput): Q => (typeof r === "number" ? q(BigInt(r), 10_000n) : q(BigInt(r.millionths), 1_000_000n));
+
+function refOrder(taxes: readonly TaxRateInput[]): TaxRateInput[] {
+  return taxes
+    .map((t, i) => ({ t, i }))
+    .sort((a, b) => (a.t.sortOrder ?? 0) - (b.t.sortOrder ?? 0) || a.i - b.i)
+    .map((x) => x.t);
+}
+
+/** Exact tax of each rate (in application order) on a net amount. */
+function refTaxesOnNet(net: Q, ordered: readonly TaxRateInput[]): Q[] {
+  let nonCompound = q(0n);
+  return ordered.map((t) => {
+    const tax = qmul(t.isCompound ? qadd(net, nonCompound) : net, rateQ(t.rate));
+    if (!t.isCompound) nonCompound = qadd(nonCompound, tax);
+    return tax;
+  });
+}
+
+function refExtended(unitPrice: number, quantity: number): bigint {
+  return qround(q(BigInt(unitPrice) * BigInt(quantity), 1000n));
+}
+
+interface RefLine {
+  amount: bigint;
+  ids: string[];
+  exact: Q[];
+}
+
+function refLine(line: LineInput, pricesIncludeTax: boolean): RefLine {
+  const ext = refExtended(line.unitPrice, line.quantity);
+  const d = BigInt(line.discount ?? 0);
+  const amount = ext - (line.quantity < 0 ? -d : d);
+  const ordered = refOrder(line.taxes ?? []);
+  let exact: Q[];
+  if (!pricesIncludeTax) exact = refTaxesOnNet(q(amount), ordered);
+  else {
+    const perUnit = refTaxesOnNet(q(1n), ordered);
+    const net = qdiv(q(amount), qadd(q(1n), qsum(perUnit)));
+    exact = perUnit.map((u) => qmul(net, u));
+  }
+  return { amount, ids: ordered.map((t) => t.id), exact };
+}
+
+// ---------------------------------------------------------------- arbitraries
+
+const rateArb: fc.Arbitrary<RateInput> = fc.oneof(
+  fc.constantFrom<RateInput>(0, 500, 600, 825, 950, 1200, 2500, { millionths: 99_750 }, { millionths: 88_750 }),
+  fc.integer({ min: 0, max: 10_000 }),
+  fc.integer({ min: 0, max: 1_000_000 }).map((millionths) => ({ millionths })),
+);
+
+const taxPoolArb = fc
+  .array(fc.record({ rate: rateArb, isCompound: fc.boolean(), sortOrder: fc.integer({ min: 0, max: 3 }) }), {
+    minLength: 1,
+    maxLength: 4,
+  })
+  .map((ts) => ts.map((t, i): TaxRateInput => ({ id: `t${i}`, name: `Tax ${i}`, ...t })));
+
+const lineSeedArb = fc.record({
+  unitPrice: fc.oneof(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 0, max: 10_000_000 })),
+  quantity: fc.oneof(
+    fc.constantFrom(1000, 2000, 3000, 500, 1),
+    fc.integer({ min: 1, max: 20_000 }),
+    fc.integer({ min: 1, max: 1_000_000 }),
+  ),
+  isReturn: fc.boolean(),
+  discountSeed: fc.oneof(fc.constant(0), fc.nat()),
+  taxMask: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+  reverseTaxes: fc.boolean(),
+});
+
+type LineSeed = typeof lineSeedArb extends fc.Arbitrary<infer T> ? T : never;
+
+function buildLine(seed: LineSeed, pool: TaxRateInput[]): LineInput {
+  const quantity = seed.isReturn ? -seed.quantity : seed.quantity;
+  const ext = babs(refExtended(seed.unitPrice, quantity));
+  const discount = Number(BigInt(seed.discountSeed) % (ext + 1n));
+  const taxes = pool.filter((_, i) => seed.taxMask[i]);
+  return { unitPrice: seed.unitPrice, quantity, discount, taxes: seed.reverseTaxes ? taxes.reverse() : taxes };
+}
+
+const documentArb: fc.Arbitrary<DocumentInput> = fc
+  .record({
+    pool: taxPoolArb,
+    seeds: fc.array(lineSeedArb, { minLength: 0, maxLength: 12 }),
+    pricesIncludeTax: fc.boolean(),
+    rounding: fc.constantFrom("line" as const, "document" as const),
+  })
+  .map(({ pool, seeds, pricesIncludeTax, rounding }) => ({
+    pricesIncludeTax,
+    rounding,
+    lines: seeds.map((s) => buildLine(s, pool)),
+  }));
+
+// ---------------------------------------------------------------- helpers
+
+const sum = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0);
+const neg = (x: number) => (x === 0 ? 0 : -x);
+
+function negateResult(r: DocumentResult): DocumentResult {
+  const line = (l: DocumentResult["lines"][number]) => ({
+    ...l,
+    extended: neg(l.extended),
+    discount: neg(l.discount),
+    net: neg(l.net),
+    tax: neg(l.tax),
+    gross: neg(l.gross),
+    taxes: l.taxes.map((t) => ({ ...t, amount: neg(t.amount) })),
+  });
+  const t = r.totals;
+  return {
+    ...r,
+    lines: r.lines.map(line),
+    totals: {
+      extended: neg(t.extended),
+      discount: neg(t.discount),
+      net: neg(t.net),
+      tax: neg(t.tax),
+      gross: neg(t.gross),
+      taxes: t.taxes.map((x) => ({ ...x, taxable: neg(x.taxable), amount: neg(x.amount) })),
+    },
+  };
+}
+
+// ---------------------------------------------------------------- properties
+
+describe("every document", () => {
+  it("net + tax = gross per line and per document; lines sum exactly to the totals", () => {
+    fc.assert(
+      fc.property(documentArb, (input) => {
+        const r = computeDocument(input);
+        for (const [i, l] of r.lines.entries()) {
+          const src = input.lines[i]!;
+          expect(l.net + l.tax).toBe(l.gross);
+          expect(sum(l.taxes.map((t) => t.amount))).toBe(l.tax);
+          expect(l.extended - l.discount).toBe(input.pricesIncludeTax ? l.gross : l.net);
+          expect(l.extended).toBe(Number(refExtended(src.unitPrice, src.quantity)));
+          expect(l.discount).toBe(src.quantity < 0 ? neg(src.discount ?? 0) : (src.discount ?? 0));
+          for (const t of l.taxes) expect(Math.sign(t.amount) * Math.sign(src.quantity)).toBeGreaterThanOrEqual(0);
+        }
+        const t = r.totals;
+        expect(t.net + t.tax).toBe(t.gross);
+        expect(t.extended).toBe(sum(r.lines.map((l) => l.extended)));
+        expect(t.discount).toBe(sum(r.lines.map((l) => l.discount)));
+        expect(t.net).toBe(sum(r.lines.map((l) => l.net)));
+        expect(t.tax).toBe(sum(r.lines.map((l) => l.tax)));
+        expect(t.gross).toBe(sum(r.lines.map((l) => l.gross)));
+        expect(sum(t.taxes.map((x) => x.amount))).toBe(t.tax);
+        for (const rate of t.taxes) {
+          const carrying = r.lines.filter((l) => l.taxes.some((x) => x.id === rate.id));
+          expect(rate.amount).toBe(sum(carrying.map((l) => l.taxes.find((x) => x.id === rate.id)!.amount)));
+          expect(rate.taxable).toBe(sum(carrying.map((l) => l.net)));
+        }
+      }),
+    );
+  });
+
+  it("line rounding: each amount is the exact amount rounded half away from zero", () => {
+    fc.assert(
+      fc.property(
+        documentArb.map((d) => ({ ...d, rounding: "line" as const })),
+        (input) => {
+          const r = computeDocument(input);
+          r.lines.forEach((l, i) => {
+            const ref = refLine(input.lines[i]!, input.pricesIncludeTax);
+            expect(l.taxes.map((t) => t.id)).toEqual(ref.ids);
+            if (!input.pricesIncludeTax) {
+              expect(l.taxes.map((t) => BigInt(t.amount))).toEqual(ref.exact.map(qround));
+            } else {
+              // the line's tax backed out once, half away from zero; each rate within a cent of its exact share
+              expect(BigInt(l.tax)).toBe(qround(qsum(ref.exact)));
+              l.taxes.forEach((t, j) => expect(within1(t.amount, ref.exact[j]!)).toBe(true));
+              expect(Math.sign(l.net) * Math.sign(l.gross)).toBeGreaterThanOrEqual(0);
+            }
+          });
+        },
+      ),
+    );
+  });
+
+  it("document rounding: each rate's total is its exact total rounded once, each line within a cent", () => {
+    fc.assert(
+      fc.property(
+        documentArb.map((d) => ({ ...d, rounding: "document" as const })),
+        (input) => {
+          const r = computeDocument(input);
+          const exactByRate = new Map<string, Q>();
+          r.lines.forEach((l, i) => {
+            const ref = refLine(input.lines[i]!, input.pricesIncludeTax);
+            ref.ids.forEach((id, j) => {
+              const exact = ref.exact[j]!;
+              exactByRate.set(id, qadd(exactByRate.get(id) ?? q(0n), exact));
+              expect(within1(l.taxes[j]!.amount, exact)).toBe(true);
+            });
+          });
+          expect(r.totals.taxes.map((t) => t.id).sort()).toEqual([...exactByRate.keys()].sort());
+          for (const t of r.totals.taxes) expect(BigInt(t.amount)).toBe(qround(exactByRate.get(t.id)!));
+        },
+      ),
+    );
+  });
+
+  it("a return is the exact mirror of its sale (both pricing modes, both rounding modes)", () => {
+    fc.assert(
+      fc.property(documentArb, (input) => {
+        const mirrored = { ...input, lines: input.lines.map((l) => ({ ...l, quantity: -l.quantity })) };
+        expect(computeDocument(mirrored)).toEqual(negateResult(computeDocument(input)));
+      }),
+    );
+  });
+
+  it("a rate in basis points and the same rate in millionths give the same result", () => {
+    fc.assert(
+      fc.property(documentArb, (input) => {
+        const fine = {
+          ...input,
+          lines: input.lines.map((l) => ({
+            ...l,
+            taxes: (l.taxes ?? []).map((t) => ({ ...t, rate: typeof t.rate === "number" ? { millionths: t.rate * 100 } : t.rate })),
+          })),
+        };
+        expect(computeDocument(fine)).toEqual(computeDocument(input));
+      }),
+    );
+  });
+});
+
+describe("compound taxes", () => {
+  const gst: TaxRateInput = { id: "gst", name: "GST", rate: 500, sortOrder: 0 };
+  const qstCompound: TaxRateInput = { id: "qst", name: "QST", rate: 950, isCompound: true, sortOrder: 1 };
+  const qstFlat: TaxRateInput = { id: "qst", name: "QST", rate: { millionths: 99_750 }, sortOrder: 1 };
+
+  it("QST 9.5 % compounded on GST 5 % is exactly QST 9.975 % on the price, for every basket", () => {
+    fc.assert(
+      fc.property(
+        fc.array(lineSeedArb, { maxLength: 8 }),
+        fc.boolean(),
+        fc.constantFrom("line" as const, "document" as const),
+        (seeds, pricesIncludeTax, rounding) => {
+          const lines = seeds.map((s) => buildLine({ ...s, taxMask: [true, true, false, false] }, [gst, qstFlat]));
+          const flat = computeDocument({ pricesIncludeTax, rounding, lines });
+          const compound = computeDocument({
+            pricesIncludeTax,
+            rounding,
+            lines: lines.map((l) => ({ ...l, taxes: [gst, qstCompound] })),
+          });
+          const strip = (r: DocumentResult) => [
+            r.lines.map((l) => [l.net, l.tax, l.gross, ...l.taxes.map((t) => t.amount)]),
+            r.totals.taxes.map((t) => [t.id, t.amount]),
+          ];
+          expect(strip(compound)).toEqual(strip(flat));
+        },
+      ),
+    );
+  });
+});
+
+describe("inclusive and exclusive prices agree", () => {
+  it("a net priced exclusive, then its gross priced inclusive, gives back the net within a cent", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 100_000_000 }), rateArb, (net, rate) => {
+        const taxes = [{ id: "t", name: "T", rate }];
+        const ex = computeDocument({ pricesIncludeTax: false, lines: [{ unitPrice: net, quantity: 1000, taxes }] }).lines[0]!;
+        const inc = computeDocument({ pricesIncludeTax: true, lines: [{ unitPrice: ex.gross, quantity: 1000, taxes }] }).lines[0]!;
+        expect(Math.abs(inc.net - net)).toBeLessThanOrEqual(1);
+        expect(inc.gross).toBe(ex.gross);
+      }),
+    );
+  });
+});
+
+describe("line amounts", () => {
+  it("are exact for any safe input, or throw rather than lose a cent", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+        fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }).filter((x) => x !== 0),
+        (unitPrice, quantity) => {
+          const expected = refExtended(unitPrice, quantity);
+          if (babs(expected) > BigInt(Number.MAX_SAFE_INTEGER)) {
+            expect(() => lineAmount(unitPrice, quantity)).toThrow(MoneyError);
+          } else {
+            expect(lineAmount(unitPrice, quantity).extended).toBe(Number(expected));
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe("largest remainder allocation", () => {
+  it("sums to the rounded total, stays within a cent of each amount, and mirrors under negation", () => {
+    const fractionArb = fc
+      .tuple(fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }), fc.bigInt({ min: 1n, max: 10n ** 6n }))
+      .map(([n, d]) => q(n, d));
+    fc.assert(
+      fc.property(fc.array(fractionArb, { maxLength: 20 }), (exact) => {
+        const total = qround(qsum(exact));
+        const cents = allocateLargestRemainder(exact, total);
+        expect(cents.reduce((s, x) => s + x, 0n)).toBe(total);
+        cents.forEach((c, i) => expect(babs(c * exact[i]!.d - exact[i]!.n) < exact[i]!.d).toBe(true));
+        const mirrored = allocateLargestRemainder(
+          exact.map((x) => ({ n: -x.n, d: x.d })),
+          -total,
+        );
+        expect(mirrored).toEqual(cents.map((c) => -c));
+      }),
+    );
+  });
+});
+
+describe("cash rounding", () => {
+  it("rounds to the nearest multiple of the unit, half away from zero, with an explicit bounded adjustment", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: -10_000_000, max: 10_000_000 }), fc.integer({ min: -(2 ** 50), max: 2 ** 50 })),
+        fc.oneof(fc.constantFrom(1, 5, 10, 50, 100), fc.integer({ min: 1, max: 10_000 })),
+        (amount, unit) => {
+          const r = cashRounding(amount, unit);
+          expect(r.amount).toBe(amount);
+          expect(r.unit).toBe(unit);
+          expect(r.rounded % unit === 0).toBe(true);
+          expect(r.rounded).toBe(amount + r.adjustment);
+          expect(2 * Math.abs(r.adjustment)).toBeLessThanOrEqual(unit);
+          // a tie (exactly half a unit) goes away from zero
+          if (2 * Math.abs(r.adjustment) === unit && amount !== 0) {
+            expect(Math.abs(r.rounded)).toBeGreaterThan(Math.abs(amount));
+          }
+          expect(cashRounding(-amount, unit).adjustment).toBe(neg(r.adjustment));
+          expect(cashRounding(r.rounded, unit).adjustment).toBe(0);
+        },
+      ),
+    );
+  });
+});
