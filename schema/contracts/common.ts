@@ -56,3 +56,13 @@ export const ErrorEnvelope = z.object({
   fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   requestId: z.string().optional(),
 });
+
+/** Money: integer minor units (öre, cents). Prices are never negative; 10^12 minor units is far past any price. */
+export const Money = z.int({ error: "must be an integer amount in minor units (öre, cents)" }).min(0).max(1_000_000_000_000);
+/** A quantity in thousandths of a unit (2000 = 2 units); negative on a return line, never zero. */
+export const Quantity = z.int({ error: "must be an integer in thousandths of a unit (2000 = 2)" }).min(-1_000_000_000).max(1_000_000_000)
+  .refine((q) => q !== 0, "must not be zero");
+/** Basis points: 825 = 8.25 %; at most 100 %. */
+export const BasisPoints = z.int({ error: "must be an integer in basis points (825 = 8.25 %)" }).min(0).max(10_000);
+/** A rate in millionths, for rates finer than a basis point: 9.975 % = 99750; at most 100 %. */
+export const RateMillionths = z.int({ error: "must be an integer in millionths (9.975 % = 99750)" }).min(0).max(1_000_000);

@@ -1,3 +1,4 @@
 export * from "./tenants";
 export * from "./identity";
 export * from "./journal";
+export * from "./catalogue";

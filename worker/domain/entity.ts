@@ -1,0 +1,134 @@
+import { asc, eq, getTableName, isNull, type SQL } from "drizzle-orm";
+import type { AnySQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { PageQuery } from "../../schema/contracts/common";
+import { expectOneChange, type Statement } from "../db/batch";
+import { readPage } from "../db/paging";
+import type { TenantScope } from "../db/tenant-scope";
+import type { Page } from "../http/envelope";
+import { conflict, notFound } from "../http/errors";
+import type { ServiceContext } from "./context";
+import { recordAudit, recordChange } from "./journal";
+import { checkVersion, commitWrite, type UniqueRule } from "./versioning";
+
+/** A synced, tenant-owned table: id, version, timestamps and soft delete. */
+export type EntityTable = SQLiteTable & {
+  id: AnySQLiteColumn;
+  tenantId: AnySQLiteColumn;
+  version: AnySQLiteColumn;
+  updatedAt: AnySQLiteColumn;
+  deletedAt: AnySQLiteColumn;
+};
+
+interface EntityRow {
+  id: string;
+  tenantId: string;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+}
+
+export interface EntitySpec<T extends EntityTable, Row extends EntityRow, Dto> {
+  /** For people: "Store", "Tax group". */
+  label: string;
+  /** For the change feed and audit log: "store", "tax_group". */
+  kind: string;
+  table: T;
+  toDto(row: Row): Dto;
+  /** UNIQUE indexes and the error each maps to, for a row about to be written. */
+  unique?(row: Row): UniqueRule[];
+  /** The store a row belongs to, for rows that concern one store only (change-feed routing). */
+  storeOf?(row: Row): string | null;
+}
+
+/**
+ * The life of a synced entity, written once: find (404 across tenants), list a page in one round trip,
+ * create, update with optimistic concurrency (409 with the current row), soft delete. Each write is one batch
+ * with its change-feed row and audit entry; callers add statements of their own (child rows) to the batch.
+ */
+export function entityService<T extends EntityTable, Row extends EntityRow, Dto>(spec: EntitySpec<T, Row, Dto>) {
+  const { table, label, kind } = spec;
+  const live = isNull(table.deletedAt);
+
+  async function find(scope: TenantScope, id: string): Promise<Row> {
+    const [row] = await scope.select(table, eq(table.id, id), live);
+    if (!row) throw notFound(label);
+    return row as Row;
+  }
+
+  const stale = (scope: TenantScope, id: string) => async (): Promise<never> => {
+    const now = await find(scope, id);
+    throw conflict("VERSION_CONFLICT", `${label} changed while you edited it; it is now at version ${now.version}`, spec.toDto(now));
+  };
+
+  const journal = (ctx: ServiceContext, row: Row, op: "upsert" | "delete", action: string, detail?: Record<string, unknown>): Statement[] => [
+    recordChange(ctx.scope, { entity: kind, entityId: row.id, op, version: row.version, storeId: spec.storeOf?.(row) ?? null }, ctx.request.now),
+    recordAudit(ctx.scope.db, { tenantId: ctx.scope.tenantId, actorType: "user", actorId: ctx.actor.userId, action: `${kind}.${action}`, entity: kind, entityId: row.id, detail }, ctx.request),
+  ];
+
+  const uniqueRules = (row: Row): UniqueRule[] => [
+    ...(spec.unique?.(row) ?? []),
+    { column: `${getTableName(table)}.id`, error: () => conflict("ID_TAKEN", `The id ${row.id} is already used`) },
+  ];
+
+  return {
+    find,
+    get: async (ctx: ServiceContext, id: string) => spec.toDto(await find(ctx.scope, id)),
+
+    list(ctx: ServiceContext, page: PageQuery, filters: (SQL | undefined)[] = [], orderBy: SQL | AnySQLiteColumn = asc(table.id)): Promise<Page<Dto>> {
+      const where = ctx.scope.where(table, live, ...filters);
+      const rows = ctx.scope.db.select().from(table as SQLiteTable).where(where).orderBy(orderBy);
+      return readPage(ctx.scope.db, table, where, rows, page, (r) => spec.toDto(r as Row));
+    },
+
+    async create(ctx: ServiceContext, fields: Omit<Row, keyof EntityRow> & { id?: string }, extra: Statement[] = []): Promise<Dto> {
+      const now = ctx.request.now;
+      const row = { ...fields, id: fields.id ?? crypto.randomUUID(), tenantId: ctx.scope.tenantId, version: 1, createdAt: now, updatedAt: now, deletedAt: null } as unknown as Row;
+      await commitWrite(ctx.scope.db, [ctx.scope.insert(table, row as never), ...extra, ...journal(ctx, row, "upsert", "create")], { unique: uniqueRules(row) });
+      return spec.toDto(row);
+    },
+
+    /** Apply `changes` (undefined fields are left alone) if the client's version is current. */
+    async update(
+      ctx: ServiceContext,
+      id: string,
+      changes: Partial<Omit<Row, keyof EntityRow>>,
+      expectedVersion: number | undefined,
+      extra: (next: Row) => Statement[] = () => [],
+    ): Promise<Dto> {
+      const current = await find(ctx.scope, id);
+      checkVersion(label, current.version, expectedVersion, () => spec.toDto(current));
+      const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+      const next = { ...current, ...defined, version: current.version + 1, updatedAt: ctx.request.now } as Row;
+      const { id: _id, tenantId: _t, createdAt: _c, ...set } = next;
+      await commitWrite(
+        ctx.scope.db,
+        [
+          ctx.scope.update(table, set as never, eq(table.id, id), eq(table.version, current.version)),
+          expectOneChange(ctx.scope.db),
+          ...extra(next),
+          ...journal(ctx, next, "upsert", "update", { fields: Object.keys(defined) }),
+        ],
+        { onStale: stale(ctx.scope, id), unique: uniqueRules(next) },
+      );
+      return spec.toDto(next);
+    },
+
+    /** Soft delete: the row stays for history and sync (tills learn of it from the feed) but is gone from the API. */
+    async remove(ctx: ServiceContext, id: string, expectedVersion: number | undefined, extra: Statement[] = []): Promise<void> {
+      const current = await find(ctx.scope, id);
+      checkVersion(label, current.version, expectedVersion, () => spec.toDto(current));
+      const next = { ...current, version: current.version + 1, updatedAt: ctx.request.now, deletedAt: ctx.request.now };
+      await commitWrite(
+        ctx.scope.db,
+        [
+          ctx.scope.update(table, { version: next.version, updatedAt: next.updatedAt, deletedAt: next.deletedAt } as never, eq(table.id, id), eq(table.version, current.version)),
+          expectOneChange(ctx.scope.db),
+          ...extra,
+          ...journal(ctx, next, "delete", "delete"),
+        ],
+        { onStale: stale(ctx.scope, id) },
+      );
+    },
+  };
+}
