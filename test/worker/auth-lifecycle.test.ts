@@ -231,7 +231,7 @@ describe("access tokens", () => {
     expect(expired.json.code).toBe("TOKEN_EXPIRED");
     const malformed = await api("GET", "/api/v1/users", { token: "not.a.jwt" });
     expect(malformed.json.code).toBe("INVALID_TOKEN");
-    const { privateKey } = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+    const { privateKey } = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
     const foreignKey = await crypto.subtle.exportKey("jwk", privateKey);
     const foreign = await api("GET", "/api/v1/users", { token: await signed(claims, now + 60, foreignKey) });
     expect(foreign.status).toBe(401);
@@ -295,5 +295,43 @@ describe("me and change-credential", () => {
       expect(res.status).toBe(400);
       expect(res.json.fields.map((f: { path: string }) => f.path)).toContain(field);
     }
+  });
+});
+
+describe("a role with no permissions", () => {
+  it("still admits its holder by username, PIN and refresh, to token-only routes", async () => {
+    const t = await createTenant();
+    const u = await userWith(t, [], { pin: "9753" });
+    expect((await api("GET", "/api/v1/auth/me", { token: u.token })).json.data.permissions).toEqual([]);
+    expect((await pinLogin(t, "S001", "9753")).status).toBe(200);
+    expect((await refresh(u.refreshToken)).status).toBe(200);
+    expect((await api("GET", "/api/v1/users", { token: u.token })).status).toBe(403);
+  });
+
+  it("is not access once the user has no role in the store at all", async () => {
+    const t = await createTenant();
+    const u = await userWith(t, ["pos.sell"], { pin: "8642" });
+    const stripped = await api("PUT", `/api/v1/users/${u.id}`, { token: t.adminToken, body: { storeRoles: [] } });
+    expect(stripped.status).toBe(200);
+    expect((await pinLogin(t, "S001", "8642")).status).toBe(401);
+    const again = await login(t, { username: u.username, password: u.password });
+    expect(again.status).toBe(403);
+    expect(again.json.code).toBe("NO_STORE_ACCESS");
+  });
+});
+
+describe("logout", () => {
+  it("ends the sign-in's refresh tokens, leaves other sign-ins, and may be repeated", async () => {
+    const t = await createTenant();
+    const a = await login(t, { username: "admin", pin: "1234" });
+    const b = await login(t, { username: "admin", pin: "1234" });
+    const rotated = await refresh(a.json.data.refreshToken);
+    const out = await api("POST", "/api/v1/auth/logout", { body: { refreshToken: rotated.json.data.refreshToken } });
+    expect(out.status).toBe(200);
+    expect(out.json.data).toEqual({ signedOut: true });
+    expect((await refresh(rotated.json.data.refreshToken)).json.code).toBe("REFRESH_TOKEN_REVOKED");
+    expect((await refresh(b.json.data.refreshToken)).status).toBe(200);
+    expect((await api("POST", "/api/v1/auth/logout", { body: { refreshToken: rotated.json.data.refreshToken } })).status).toBe(200);
+    expect((await api("POST", "/api/v1/auth/logout", { body: { refreshToken: "y".repeat(43) } })).status).toBe(200);
   });
 });

@@ -199,8 +199,9 @@ export async function pinLogin(db: Db, env: AuthEnv, request: RequestInfo, body:
     throw unauthenticated("INVALID_PIN", "No active user of this store has that PIN");
   }
   if (!store.isActive) throw forbidden(`Store ${store.code} is inactive`, "STORE_INACTIVE");
+  // A role row is access, even one whose permission set is empty (token-only routes still work).
+  if (permissionRows.length === 0) throw forbidden(`You have no role in store ${store.code}`, "NO_STORE_ACCESS");
   const permissions = unionPermissions(permissionRows.map((r) => r.permissions));
-  if (permissions.length === 0) throw forbidden(`You have no role in store ${store.code}`, "NO_STORE_ACCESS");
 
   const session = await startSession(db, env, request, { user, store, permissions });
   await commit(db, [
@@ -254,7 +255,7 @@ export async function refresh(db: Db, env: AuthEnv, request: RequestInfo, refres
     throw unauthenticated("SESSION_ENDED", "The user or store is no longer active; sign in again");
   }
   const permissions = unionPermissions(permissionRows.map((r) => r.permissions));
-  if (permissions.length === 0) {
+  if (permissionRows.length === 0) {
     await revokeFamily("auth.session_ended", "no role in store");
     throw forbidden(`You no longer have a role in store ${store.code}`, "NO_STORE_ACCESS");
   }
@@ -372,3 +373,16 @@ export async function changeCredential(ctx: ServiceContext, env: AuthEnv, body: 
   return session.result;
 }
 
+
+/** Sign out: the refresh token's whole family is revoked. Idempotent: an unknown or spent token is fine. */
+export async function logout(db: Db, request: RequestInfo, refreshToken: string) {
+  const tokenHash = await sha256Hex(refreshToken);
+  const [token] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash));
+  if (token) {
+    await commit(db, [
+      db.update(refreshTokens).set({ revokedAt: request.now }).where(and(eq(refreshTokens.familyId, token.familyId), isNull(refreshTokens.revokedAt))),
+      audit(db, request, { tenantId: token.tenantId, actorType: "user", actorId: token.userId, action: "auth.logout", entity: "user", entityId: token.userId }),
+    ]);
+  }
+  return { signedOut: true };
+}

@@ -1,5 +1,6 @@
 import { ChangeCredentialBody, LoginBody, LoginResult, MeResult, PinLoginBody, RefreshBody } from "../../../schema/contracts/identity";
-import { changeCredential, login, me, pinLogin, refresh } from "../../domain/auth";
+import { changeCredential, login, logout, me, pinLogin, refresh } from "../../domain/auth";
+import { z } from "zod";
 import { route } from "../../http/route";
 import { serviceContext } from "./context";
 
@@ -26,6 +27,13 @@ export const authRoutes = [
     description: "Refresh tokens rotate: each works once. Presenting a used one again revokes every token of that sign-in.",
     body: RefreshBody, response: LoginResult,
     handler: (c, { body }) => refresh(c.get("db"), c.env, c.get("request"), body.refreshToken),
+  }),
+  route({
+    method: "post", path: "/auth/logout", tag, auth: "public",
+    summary: "Sign out: end the session of this refresh token",
+    description: "Revokes the refresh token and every token rotated from the same sign-in. Idempotent. The access token stays valid until it expires (at most 15 minutes); tills should drop it.",
+    body: RefreshBody, response: z.object({ signedOut: z.literal(true) }),
+    handler: (c, { body }) => logout(c.get("db"), c.get("request"), body.refreshToken),
   }),
   route({
     method: "get", path: "/auth/me", tag, auth: "user",
