@@ -2,7 +2,7 @@ import { asc, eq, getTableColumns, inArray, isNull, ne, or, sql } from "drizzle-
 import type { z } from "zod";
 import type { PageQuery } from "../../schema/contracts/common";
 import type { CreateUserBody, UpdateUserBody, User } from "../../schema/contracts/identity";
-import { refreshTokens, storePins, stores, users, userStoreRoles } from "../../schema/db";
+import { refreshTokens, roles, storePins, stores, users, userStoreRoles } from "../../schema/db";
 import { hashSecret, pinLookup } from "../auth/credentials";
 import { chunkRows, expectOneChange, type Statement } from "../db/batch";
 import { contains, readPage } from "../db/paging";
@@ -10,8 +10,6 @@ import type { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound, unprocessable, type FieldError } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { recordAudit, recordChange } from "./journal";
-import { rolesById } from "./roles";
-import { storesById } from "./stores";
 import { checkVersion, commitWrite, toIso, toIsoOrNull } from "./versioning";
 
 type UserRow = typeof users.$inferSelect;
@@ -80,19 +78,53 @@ export async function storeEmployees(ctx: ServiceContext) {
   return rows;
 }
 
-/** Every store and role named must be this tenant's: 422 naming the first that is not. */
-async function checkStoreRoles(scope: TenantScope, storeRoles: StoreRole[]) {
-  const [storeMap, roleMap] = await Promise.all([
-    storesById(scope, [...new Set(storeRoles.map((sr) => sr.storeId))]),
-    rolesById(scope, [...new Set(storeRoles.map((sr) => sr.roleId))]),
+const NONE = ["00000000-0000-0000-0000-000000000000"];
+const orNone = (ids: string[]) => (ids.length ? ids : NONE);
+
+/**
+ * Everything a user write must check, read in one round trip: the stores and roles named (this tenant's,
+ * live), the store of another user already holding the PIN among the user's stores, and the current user.
+ */
+async function readForWrite(
+  scope: TenantScope,
+  /** `lookup`: the PIN's lookup value; undefined for the user's current PIN. */
+  input: { userId: string; storeRoles?: StoreRole[]; lookup: string | null | undefined; withCurrent: boolean },
+) {
+  const named = input.storeRoles ?? [];
+  const storeIds = [...new Set(named.map((sr) => sr.storeId))];
+  const roleIds = [...new Set(named.map((sr) => sr.roleId))];
+  // The stores the user will work in: the ones named, or (no new roles given) the ones they have now.
+  const pinStores = input.storeRoles
+    ? inArray(storePins.storeId, orNone(storeIds))
+    : sql`${storePins.storeId} IN (SELECT ${userStoreRoles.storeId} FROM ${userStoreRoles} WHERE ${userStoreRoles.userId} = ${input.userId})`;
+  const pinValue = input.lookup === undefined ? sql`(SELECT ${users.pinLookup} FROM ${users} WHERE ${users.id} = ${input.userId})` : (input.lookup ?? "-");
+  const [storeRows, roleRows, clashRows, currentRows] = await scope.db.batch([
+    scope.select(stores, inArray(stores.id, orNone(storeIds)), isNull(stores.deletedAt)),
+    scope.select(roles, inArray(roles.id, orNone(roleIds)), isNull(roles.deletedAt)),
+    scope.db
+      .select({ code: stores.code })
+      .from(storePins)
+      .innerJoin(stores, eq(stores.id, storePins.storeId))
+      .where(scope.where(storePins, eq(storePins.pinLookup, pinValue), pinStores, ne(storePins.userId, input.userId)))
+      .limit(1),
+    selectUserWithRoles(scope).where(scope.where(users, eq(users.id, input.withCurrent ? input.userId : NONE[0]!), live)),
   ]);
+  const knownStores = new Set(storeRows.map((r) => (r as { id: string }).id));
+  const knownRoles = new Set(roleRows.map((r) => (r as { id: string }).id));
   const fields: FieldError[] = [];
-  storeRoles.forEach((sr, i) => {
-    if (!storeMap.has(sr.storeId)) fields.push({ path: `storeRoles.${i}.storeId`, message: "is not a store of this tenant" });
-    if (!roleMap.has(sr.roleId)) fields.push({ path: `storeRoles.${i}.roleId`, message: "is not a role of this tenant" });
+  named.forEach((sr, i) => {
+    if (!knownStores.has(sr.storeId)) fields.push({ path: `storeRoles.${i}.storeId`, message: "is not a store of this tenant" });
+    if (!knownRoles.has(sr.roleId)) fields.push({ path: `storeRoles.${i}.roleId`, message: "is not a role of this tenant" });
   });
-  if (fields.length) throw unprocessable("UNKNOWN_REFERENCE", "storeRoles names stores or roles that do not exist", fields);
-  return storeMap;
+  const current = currentRows[0] as UserWithRoles | undefined;
+  return {
+    current: current ? { row: (({ storeRoles: _s, ...row }) => row)(current) as UserRow, storeRoles: JSON.parse(current.storeRoles) as StoreRole[] } : undefined,
+    /** Throws what is wrong with the named store roles and the PIN, if anything. */
+    check(pinChanging: boolean) {
+      if (fields.length) throw unprocessable("UNKNOWN_REFERENCE", "storeRoles names stores or roles that do not exist", fields);
+      if (pinChanging && input.lookup !== null && clashRows[0]) throw pinInUse(clashRows[0].code)();
+    },
+  };
 }
 
 const dedupe = (storeRoles: StoreRole[]) => [...new Map(storeRoles.map((sr) => [`${sr.storeId}/${sr.roleId}`, sr])).values()];
@@ -115,18 +147,6 @@ export function replaceStoreAccess(scope: TenantScope, userId: string, storeRole
   return statements;
 }
 
-/** 409 naming the store where another user already has this PIN. */
-async function checkPinFree(scope: TenantScope, lookup: string, storeIds: string[], userId: string) {
-  if (storeIds.length === 0) return;
-  const [clash] = await scope.db
-    .select({ code: stores.code })
-    .from(storePins)
-    .innerJoin(stores, eq(stores.id, storePins.storeId))
-    .where(scope.where(storePins, eq(storePins.pinLookup, lookup), inArray(storePins.storeId, storeIds), ne(storePins.userId, userId)))
-    .limit(1);
-  if (clash) throw pinInUse(clash.code);
-}
-
 export const pinInUse = (storeCode?: string) => () =>
   conflict("PIN_IN_USE", storeCode ? `Another user of store ${storeCode} already has this PIN` : "Another user of one of these stores already has this PIN");
 
@@ -136,9 +156,8 @@ export async function createUser(ctx: ServiceContext, env: { PIN_LOOKUP_KEY: str
   const { scope, actor, request } = ctx;
   const storeRoles = dedupe(body.storeRoles);
   const id = body.id ?? crypto.randomUUID();
-  await checkStoreRoles(scope, storeRoles);
   const lookup = body.pin ? await pinLookup(body.pin, env.PIN_LOOKUP_KEY) : null;
-  if (lookup) await checkPinFree(scope, lookup, [...new Set(storeRoles.map((sr) => sr.storeId))], id);
+  (await readForWrite(scope, { userId: id, storeRoles, lookup, withCurrent: false })).check(true);
   const row: UserRow = {
     id,
     tenantId: scope.tenantId,
@@ -184,10 +203,17 @@ export async function updateUser(
   expectedVersion: number | undefined,
 ): Promise<User> {
   const { scope, actor, request } = ctx;
-  const { row: current, storeRoles: currentRoles } = await findUserWithRoles(scope, id);
+  const newLookup = body.pin ? await pinLookup(body.pin, env.PIN_LOOKUP_KEY) : null;
+  const read = await readForWrite(scope, {
+    userId: id,
+    storeRoles: body.storeRoles ? dedupe(body.storeRoles) : undefined,
+    lookup: body.pin === undefined ? undefined : newLookup,
+    withCurrent: true,
+  });
+  if (!read.current) throw notFound("User");
+  const { row: current, storeRoles: currentRoles } = read.current;
   checkVersion("User", current.version, expectedVersion, () => userDto(current, currentRoles));
   const storeRoles = body.storeRoles ? dedupe(body.storeRoles) : currentRoles;
-  if (body.storeRoles) await checkStoreRoles(scope, storeRoles);
 
   const next: UserRow = { ...current, version: current.version + 1, updatedAt: request.now };
   if (body.username !== undefined) next.username = body.username;
@@ -197,14 +223,12 @@ export async function updateUser(
   if (body.password !== undefined) next.passwordHash = body.password === null ? null : await hashSecret(body.password);
   if (body.pin !== undefined) {
     next.pinHash = body.pin === null ? null : await hashSecret(body.pin);
-    next.pinLookup = body.pin === null ? null : await pinLookup(body.pin, env.PIN_LOOKUP_KEY);
+    next.pinLookup = newLookup;
   }
   if (next.pinHash === null && next.passwordHash === null) {
     throw unprocessable("NO_CREDENTIAL", "A user needs a PIN or a password; this would remove both", [{ path: "pin", message: "cannot be removed while password is null" }]);
   }
-  if (next.pinLookup && (body.pin !== undefined || body.storeRoles)) {
-    await checkPinFree(scope, next.pinLookup, [...new Set(storeRoles.map((sr) => sr.storeId))], id);
-  }
+  read.check(body.pin !== undefined || body.storeRoles !== undefined);
   // A changed credential, a deactivation or a change of stores ends the user's sessions.
   const endSessions = body.password !== undefined || body.pin !== undefined || (body.isActive === false && current.isActive) || body.storeRoles !== undefined;
 
