@@ -150,7 +150,7 @@ describe("roles", () => {
     expect(stale.status).toBe(409);
     expect(stale.json.current.version).toBe(3);
     expect((await feed(id)).map((r) => r.version)).toEqual([1, 2, 3]);
-    expect(await audits(id)).toEqual(["role.create", "role.update", "role.permissions"]);
+    expect(await audits(id)).toEqual(["role.create", "role.update", "role.update"]);
     expect((await api("GET", `/api/v1/roles/${id}`, { token: t.adminToken })).json.data.name).toBe("Stockroom");
   });
 

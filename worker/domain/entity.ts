@@ -88,16 +88,20 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
       return spec.toDto(row);
     },
 
-    /** Apply `changes` (undefined fields are left alone) if the client's version is current. */
+    /**
+     * Apply `changes` (undefined fields are left alone) if the client's version is current. `changes` may be a
+     * function of the current row, which may also refuse (throw) when the row's state forbids the change.
+     */
     async update(
       ctx: ServiceContext,
       id: string,
-      changes: Partial<Omit<Row, keyof EntityRow>>,
+      changesOrRule: Partial<Omit<Row, keyof EntityRow>> | ((current: Row) => Partial<Omit<Row, keyof EntityRow>>),
       expectedVersion: number | undefined,
       extra: (next: Row) => Statement[] = () => [],
     ): Promise<Dto> {
       const current = await find(ctx.scope, id);
       checkVersion(label, current.version, expectedVersion, () => spec.toDto(current));
+      const changes = typeof changesOrRule === "function" ? changesOrRule(current) : changesOrRule;
       const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
       const next = { ...current, ...defined, version: current.version + 1, updatedAt: ctx.request.now } as Row;
       const { id: _id, tenantId: _t, createdAt: _c, ...set } = next;
@@ -115,9 +119,10 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
     },
 
     /** Soft delete: the row stays for history and sync (tills learn of it from the feed) but is gone from the API. */
-    async remove(ctx: ServiceContext, id: string, expectedVersion: number | undefined, extra: Statement[] = []): Promise<void> {
+    async remove(ctx: ServiceContext, id: string, expectedVersion: number | undefined, extra: Statement[] = [], check?: (current: Row) => void): Promise<void> {
       const current = await find(ctx.scope, id);
       checkVersion(label, current.version, expectedVersion, () => spec.toDto(current));
+      check?.(current);
       const next = { ...current, version: current.version + 1, updatedAt: ctx.request.now, deletedAt: ctx.request.now };
       await commitWrite(
         ctx.scope.db,
