@@ -15,12 +15,15 @@ const idRoutes = userRoutes.filter((r) => r.path.includes(":id"));
 /** Routes the spec opens to any signed-in user (its "JWT" rows). */
 const TOKEN_ONLY = new Set(["GET /api/v1/auth/me", "POST /api/v1/auth/change-credential", "GET /api/v1/users/store-employees", "GET /api/v1/stores/current"]);
 
-/** A valid body for each write route with an :id, so that the 404 (not a 400) is what answers. */
+/** A valid body for each write route with an :id and a body, so that the 404 (not a 400) is what answers. */
 const VALID_BODIES: Record<string, unknown> = {
   "PUT /api/v1/users/:id": { displayName: "Renamed" },
   "PUT /api/v1/roles/:id": { name: "Renamed role" },
   "PUT /api/v1/roles/:id/permissions": { permissions: ["products.view"] },
   "PUT /api/v1/stores/:id": { name: "Renamed store" },
+  "PUT /api/v1/products/:id": { name: "Renamed product" },
+  "PUT /api/v1/worksheets/:id": { kind: "deactivate", name: "Renamed sheet", items: [] },
+  "PATCH /api/v1/worksheets/:id/reject": { reason: "Not now" },
 };
 
 const key = (r: { method: string; path: string }) => `${r.method.toUpperCase()} ${r.path}`;
@@ -29,12 +32,27 @@ const withId = (path: string, id: string) => path.replace(":id", id);
 describe("authorisation matrix", () => {
   let a: TestTenant;
   let b: TestTenant;
-  /** Tenant B's object for each kind of :id route. */
-  let foreignIds: Record<string, string>;
+  /** Makes an object of tenant B of each kind of :id route (a new one where a route may delete or advance it). */
+  let foreign: Record<string, () => Promise<string>>;
 
   beforeAll(async () => {
     [a, b] = await Promise.all([createTenant(), createTenant()]);
-    foreignIds = { users: b.adminId, roles: b.adminRoleId, stores: b.storeId };
+    const created = async (path: string, body: unknown) => {
+      const res = await api("POST", path, { token: b.adminToken, body });
+      if (res.status !== 201) throw new Error(`${path}: ${JSON.stringify(res.json)}`);
+      return res.json.data.id as string;
+    };
+    foreign = {
+      users: async () => b.adminId,
+      roles: async () => b.adminRoleId,
+      stores: async () => b.storeId,
+      products: () => created("/api/v1/products", { sku: crypto.randomUUID().slice(0, 8), name: "B's product", sellPrice: 100 }),
+      worksheets: async () => {
+        const productId = await created("/api/v1/products", { sku: crypto.randomUUID().slice(0, 8), name: "B's product", sellPrice: 100 });
+        const id = await created("/api/v1/worksheets", { kind: "deactivate", name: "B's sheet", items: [{ productId }] });
+        return id;
+      },
+    };
   });
 
   it("covers every mounted route", () => {
@@ -43,8 +61,8 @@ describe("authorisation matrix", () => {
       if (!TOKEN_ONLY.has(key(r))) expect(r.def.permission, `${key(r)} declares no permission`).toBeDefined();
     }
     for (const r of idRoutes) {
-      if (r.method !== "get") expect(VALID_BODIES[key(r)], `add a valid body for ${key(r)}`).toBeDefined();
-      expect(foreignIds).toHaveProperty(r.path.split("/")[3]!);
+      if (r.def.body) expect(VALID_BODIES[key(r)], `add a valid body for ${key(r)}`).toBeDefined();
+      expect(foreign, `add a foreign object maker for ${key(r)}`).toHaveProperty(r.path.split("/")[3]!);
     }
   });
 
@@ -72,14 +90,14 @@ describe("authorisation matrix", () => {
   });
 
   it.each(idRoutes.map((r) => [key(r), r] as const))("%s answers 404 for another tenant's object", async (_name, r) => {
-    const kind = r.path.split("/")[3]!;
-    const foreign = foreignIds[kind]!;
-    const res = await api(r.method.toUpperCase(), withId(r.path, foreign), { token: a.adminToken, body: VALID_BODIES[key(r)] });
+    const id = await foreign[r.path.split("/")[3]!]!();
+    const res = await api(r.method.toUpperCase(), withId(r.path, id), { token: a.adminToken, body: VALID_BODIES[key(r)] });
     expect(res.status).toBe(404);
     expect(res.json).toMatchObject({ success: false, code: "NOT_FOUND" });
-    // ...and the same request by B's own admin finds it, so the 404 is tenancy, not a bad id.
-    const own = await api(r.method.toUpperCase(), withId(r.path, foreign), { token: b.adminToken, body: VALID_BODIES[key(r)] });
-    expect(own.status).toBe(200);
+    // ...while tenant B's own admin finds it, so the 404 is tenancy, not a bad id.
+    const own = await api(r.method.toUpperCase(), withId(r.path, id), { token: b.adminToken, body: VALID_BODIES[key(r)] });
+    expect(own.status).not.toBe(404);
+    if (r.method === "get") expect(own.status).toBe(200);
   });
 
   it.each(routeTable.filter((r) => r.def.auth === "operator").map((r) => [key(r), r] as const))(

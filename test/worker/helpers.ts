@@ -102,3 +102,29 @@ export async function userWith(t: TestTenant, permissions: string[], options: { 
 }
 
 export const operatorToken = TEST_SECRETS.OPERATOR_SECRET;
+
+/** Insert catalogue rows straight into D1 (for tests of routes that reference them). */
+export async function insertDepartment(tenantId: string, name: string) {
+  const { env } = await import("cloudflare:test");
+  const id = crypto.randomUUID();
+  const now = Date.now();
+  await env.DB.prepare("INSERT INTO departments (id, tenant_id, name, is_active, version, created_at, updated_at) VALUES (?, ?, ?, 1, 1, ?, ?)").bind(id, tenantId, name, now, now).run();
+  return id;
+}
+
+/** A tax group of the given rates (millionths), in order; returns the group id. */
+export async function insertTaxGroup(tenantId: string, name: string, rates: { name: string; millionths: number; isCompound?: boolean }[]) {
+  const { env } = await import("cloudflare:test");
+  const now = Date.now();
+  const groupId = crypto.randomUUID();
+  const statements = [env.DB.prepare("INSERT INTO tax_groups (id, tenant_id, name, version, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)").bind(groupId, tenantId, name, now, now)];
+  rates.forEach((r, i) => {
+    const rateId = crypto.randomUUID();
+    statements.push(
+      env.DB.prepare("INSERT INTO tax_rates (id, tenant_id, name, rate_millionths, is_compound, is_active, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 1, ?, ?)").bind(rateId, tenantId, `${r.name} ${groupId.slice(0, 4)}`, r.millionths, r.isCompound ? 1 : 0, now, now),
+      env.DB.prepare("INSERT INTO tax_group_rates (tenant_id, tax_group_id, tax_rate_id, sort_order) VALUES (?, ?, ?, ?)").bind(tenantId, groupId, rateId, i),
+    );
+  });
+  await env.DB.batch(statements);
+  return groupId;
+}
