@@ -1,0 +1,66 @@
+import { IdParams, PageQuery } from "../../../schema/contracts/common";
+import { RejectWorksheetBody, UpdateWorksheetBody, Worksheet, WorksheetBody, WorksheetListQuery } from "../../../schema/contracts/worksheets";
+import {
+  applyWorksheet, approveWorksheet, createWorksheet, deleteWorksheet, getWorksheet, listWorksheets, rejectWorksheet, submitWorksheet, updateWorksheet,
+} from "../../domain/worksheets";
+import { route } from "../../http/route";
+import { serviceContext } from "./context";
+
+const tag = "Worksheets";
+const lifecycle = "Worksheets go draft → submitted → approved or rejected → applied; a transition from any other state is 409 INVALID_STATE.";
+
+export const worksheetRoutes = [
+  route({
+    method: "get", path: "/worksheets", tag, auth: "user", permission: "worksheets.view",
+    summary: "List worksheets", query: PageQuery.extend(WorksheetListQuery.shape), response: Worksheet, paged: true,
+    handler: (c, { query }) => listWorksheets(serviceContext(c), query),
+  }),
+  route({
+    method: "get", path: "/worksheets/:id", tag, auth: "user", permission: "worksheets.view",
+    summary: "Get a worksheet with its items and stores", params: IdParams, response: Worksheet,
+    handler: (c, { params }) => getWorksheet(serviceContext(c), params.id),
+  }),
+  route({
+    method: "post", path: "/worksheets", tag, auth: "user", permission: "worksheets.create",
+    summary: "Create a draft worksheet",
+    description: "Kinds: price_change (items {productId, sellPrice, costPrice?}; storeIds makes them store prices), product_update ({productId, changes}), tax_change ({productId, taxGroupId}), deactivate ({productId}), new_product ({product}).",
+    body: WorksheetBody, response: Worksheet, status: 201,
+    handler: (c, { body }) => createWorksheet(serviceContext(c), body),
+  }),
+  route({
+    method: "put", path: "/worksheets/:id", tag, auth: "user", permission: "worksheets.create", versioned: true,
+    summary: "Replace a draft (or rejected) worksheet's content", description: "A rejected worksheet becomes a draft again.",
+    params: IdParams, body: UpdateWorksheetBody, response: Worksheet,
+    handler: (c, { params, body, expectedVersion }) => updateWorksheet(serviceContext(c), params.id, body, expectedVersion),
+  }),
+  route({
+    method: "delete", path: "/worksheets/:id", tag, auth: "user", permission: "worksheets.delete", versioned: true,
+    summary: "Delete a draft (or rejected) worksheet", params: IdParams,
+    handler: async (c, { params, expectedVersion }) => {
+      await deleteWorksheet(serviceContext(c), params.id, expectedVersion);
+      return { id: params.id, deleted: true as const };
+    },
+  }),
+  route({
+    method: "patch", path: "/worksheets/:id/submit", tag, auth: "user", permission: "worksheets.submit", versioned: true,
+    summary: "Submit a draft for approval", description: lifecycle, params: IdParams, response: Worksheet,
+    handler: (c, { params, expectedVersion }) => submitWorksheet(serviceContext(c), params.id, expectedVersion),
+  }),
+  route({
+    method: "patch", path: "/worksheets/:id/approve", tag, auth: "user", permission: "worksheets.approve", versioned: true,
+    summary: "Approve a submitted worksheet", description: lifecycle, params: IdParams, response: Worksheet,
+    handler: (c, { params, expectedVersion }) => approveWorksheet(serviceContext(c), params.id, expectedVersion),
+  }),
+  route({
+    method: "patch", path: "/worksheets/:id/reject", tag, auth: "user", permission: "worksheets.approve", versioned: true,
+    summary: "Reject a submitted worksheet, with a reason", description: lifecycle, params: IdParams, body: RejectWorksheetBody, response: Worksheet,
+    handler: (c, { params, body, expectedVersion }) => rejectWorksheet(serviceContext(c), params.id, body, expectedVersion),
+  }),
+  route({
+    method: "patch", path: "/worksheets/:id/apply", tag, auth: "user", permission: "worksheets.apply", versioned: true,
+    summary: "Apply an approved worksheet to the catalogue",
+    description: "Every change of the worksheet is written in one batch, or none: a product edited since (409 WORKSHEET_CONFLICT), one deleted or a reference gone (422 WORKSHEET_OUT_OF_DATE), a SKU or barcode clash (409). Records who applied it and when.",
+    params: IdParams, response: Worksheet,
+    handler: (c, { params, expectedVersion }) => applyWorksheet(serviceContext(c), params.id, expectedVersion),
+  }),
+];
