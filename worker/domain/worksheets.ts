@@ -5,7 +5,7 @@ import type { RejectWorksheetBody, WorksheetBody } from "../../schema/contracts/
 import { departments, products, storePrices, stores, taxGroups, worksheetItems, worksheets } from "../../schema/db";
 import { chunkRows, expectOneChange, type Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
-import { conflict, unprocessable, type FieldError } from "../http/errors";
+import { conflict, notFound, unprocessable, type FieldError } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { entityService } from "./entity";
 import { recordAudit, recordChange } from "./journal";
@@ -162,12 +162,17 @@ const pickProductFields = (changes: Record<string, unknown>): ProductChanges =>
  */
 export async function applyWorksheet(ctx: ServiceContext, id: string, expectedVersion: number | undefined) {
   const { scope, actor, request } = ctx;
-  const sheet = await sheets.find(scope, id);
+  const [sheetRows, itemList] = await scope.db.batch([
+    scope.select(worksheets, eq(worksheets.id, id), isNull(worksheets.deletedAt)),
+    scope.select(worksheetItems, eq(worksheetItems.worksheetId, id)).orderBy(asc(worksheetItems.sortOrder)),
+  ]);
+  const sheet = sheetRows[0] as WorksheetRow | undefined;
+  if (!sheet) throw notFound("Worksheet");
   if (expectedVersion !== undefined && expectedVersion !== sheet.version) {
     throw conflict("VERSION_CONFLICT", `Worksheet is at version ${sheet.version}; you sent ${expectedVersion}`, dto(sheet));
   }
   requireStatus(sheet, ["approved"], "applied");
-  const items = await readItems(scope, id);
+  const items = itemList as ItemRow[];
   const changesOf = (item: ItemRow) => item.changes as Record<string, unknown>;
   const newProducts = items.map((i) => changesOf(i).product as Record<string, unknown> | undefined).filter((p): p is Record<string, unknown> => !!p);
   const productIds = items.flatMap((i) => (i.productId ? [i.productId] : []));
@@ -263,8 +268,9 @@ export async function applyWorksheet(ctx: ServiceContext, id: string, expectedVe
       }
     }
   }
+  const applied: WorksheetRow = { ...sheet, status: "applied", appliedBy: actor.userId, appliedAt: now, version: sheet.version + 1, updatedAt: now };
   statements.push(
-    scope.update(worksheets, { status: "applied", appliedBy: actor.userId, appliedAt: now, version: sheet.version + 1, updatedAt: now }, eq(worksheets.id, id), and(eq(worksheets.version, sheet.version), eq(worksheets.status, "approved"))),
+    scope.update(worksheets, { status: applied.status, appliedBy: applied.appliedBy, appliedAt: now, version: applied.version, updatedAt: now }, eq(worksheets.id, id), and(eq(worksheets.version, sheet.version), eq(worksheets.status, "approved"))),
     expectOneChange(scope.db),
     recordChange(scope, { entity: "worksheet", entityId: id, op: "upsert", version: sheet.version + 1 }, now),
     recordAudit(scope.db, { tenantId: scope.tenantId, actorType: "user", actorId: actor.userId, action: "worksheet.apply", entity: "worksheet", entityId: id, detail: { kind: sheet.kind, items: items.length, storeIds: sheet.storeIds } }, request),
@@ -278,5 +284,5 @@ export async function applyWorksheet(ctx: ServiceContext, id: string, expectedVe
       { column: "products.barcode", error: () => conflict("BARCODE_TAKEN", "A product of this worksheet has a barcode another product already has; nothing was applied") },
     ],
   });
-  return getWorksheet(ctx, id);
+  return dto(applied, items);
 }

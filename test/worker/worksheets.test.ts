@@ -1,0 +1,126 @@
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { api, createTenant, insertTaxGroup, userWith, type TestTenant } from "./helpers";
+
+describe("worksheets", () => {
+  let t: TestTenant;
+  beforeAll(async () => {
+    t = await createTenant();
+  });
+  const product = async (sku: string, sellPrice: number) =>
+    (await api("POST", "/api/v1/products", { token: t.adminToken, body: { sku, name: sku, sellPrice } })).json.data as { id: string; version: number };
+  const sheet = (body: Record<string, unknown>, token = t.adminToken) => api("POST", "/api/v1/worksheets", { token, body });
+  const step = (id: string, action: string, body?: unknown, token = t.adminToken) => api("PATCH", `/api/v1/worksheets/${id}/${action}`, { token, body });
+  const getProduct = async (id: string) => (await api("GET", `/api/v1/products/${id}`, { token: t.adminToken })).json.data;
+
+  it("goes draft → submitted → approved → applied, changing every product in one write", async () => {
+    const a = await product("WS-A", 1000);
+    const b = await product("WS-B", 2000);
+    const created = await sheet({ kind: "price_change", name: "Price rise", items: [{ productId: a.id, sellPrice: 1100 }, { productId: b.id, sellPrice: 2200, costPrice: 1500 }] });
+    expect(created.status).toBe(201);
+    expect(created.json.data).toMatchObject({ status: "draft", kind: "price_change", createdBy: t.adminId });
+    const id = created.json.data.id;
+    expect((await step(id, "submit")).json.data).toMatchObject({ status: "submitted", submittedBy: t.adminId });
+    expect((await step(id, "approve")).json.data).toMatchObject({ status: "approved", reviewedBy: t.adminId });
+    const applied = await step(id, "apply");
+    expect(applied.status).toBe(200);
+    expect(applied.json.data).toMatchObject({ status: "applied", appliedBy: t.adminId });
+    expect(applied.json.data.appliedAt).toMatch(/^\d{4}-/);
+    // read the sheet and its items, read what they reference, write: three round trips
+    expect(applied.headers.get("Server-Timing")).toMatch(/^d1;count=3;/);
+    expect(await getProduct(a.id)).toMatchObject({ sellPrice: 1100, version: 2 });
+    expect(await getProduct(b.id)).toMatchObject({ sellPrice: 2200, costPrice: 1500, version: 2 });
+    const { results } = await env.DB.prepare("SELECT entity_id, version FROM change_feed WHERE entity = 'product' AND entity_id IN (?, ?) AND version = 2").bind(a.id, b.id).all();
+    expect(results).toHaveLength(2);
+  });
+
+  it("refuses transitions from the wrong state with 409 INVALID_STATE", async () => {
+    const p = await product("WS-C", 1000);
+    const id = (await sheet({ kind: "deactivate", name: "Retire", items: [{ productId: p.id }] })).json.data.id;
+    for (const action of ["approve", "reject", "apply"]) {
+      const res = await step(id, action, action === "reject" ? { reason: "no" } : undefined);
+      expect(res.status).toBe(409);
+      expect(res.json.code).toBe("INVALID_STATE");
+    }
+    await step(id, "submit");
+    expect((await step(id, "submit")).json.code).toBe("INVALID_STATE");
+    expect((await api("PUT", `/api/v1/worksheets/${id}`, { token: t.adminToken, body: { kind: "deactivate", name: "x", items: [] } })).json.code).toBe("INVALID_STATE");
+    expect((await api("DELETE", `/api/v1/worksheets/${id}`, { token: t.adminToken })).json.code).toBe("INVALID_STATE");
+  });
+
+  it("can be rejected with a reason, edited back to a draft and resubmitted", async () => {
+    const p = await product("WS-D", 1000);
+    const id = (await sheet({ kind: "deactivate", name: "Retire", items: [{ productId: p.id }] })).json.data.id;
+    await step(id, "submit");
+    const rejected = await step(id, "reject", { reason: "Wrong product" });
+    expect(rejected.json.data).toMatchObject({ status: "rejected", rejectionReason: "Wrong product" });
+    const edited = await api("PUT", `/api/v1/worksheets/${id}`, { token: t.adminToken, body: { kind: "deactivate", name: "Retire (fixed)", items: [{ productId: p.id }] } });
+    expect(edited.json.data).toMatchObject({ status: "draft", name: "Retire (fixed)", rejectionReason: null });
+    const kindChange = await api("PUT", `/api/v1/worksheets/${id}`, { token: t.adminToken, body: { kind: "tax_change", name: "x", items: [] } });
+    expect(kindChange.status).toBe(422);
+    expect((await step(id, "submit")).json.data.status).toBe("submitted");
+  });
+
+  it("applies nothing when a product changed since (409) or is gone (422)", async () => {
+    const a = await product("WS-E", 1000);
+    const b = await product("WS-F", 1000);
+    const id = (await sheet({ kind: "price_change", name: "Both", items: [{ productId: a.id, sellPrice: 1500 }, { productId: b.id, sellPrice: 1500 }] })).json.data.id;
+    await step(id, "submit");
+    await step(id, "approve");
+    // b is deleted after approval: the apply must not half-happen
+    await api("DELETE", `/api/v1/products/${b.id}`, { token: t.adminToken });
+    const gone = await step(id, "apply");
+    expect(gone.status).toBe(422);
+    expect(gone.json.fields).toEqual([{ path: "items.1.productId", message: "no longer exists" }]);
+    expect((await getProduct(a.id)).sellPrice).toBe(1000);
+    expect((await api("GET", `/api/v1/worksheets/${id}`, { token: t.adminToken })).json.data.status).toBe("approved");
+  });
+
+  it("applies store prices, product updates, tax changes and new products", async () => {
+    const p = await product("WS-G", 1000);
+    const q = await product("WS-H", 1000);
+    const group = await insertTaxGroup(t.tenantId, "Moms 6", [{ name: "Moms", millionths: 60_000 }]);
+    const s2 = (await api("POST", "/api/v1/stores", { token: t.adminToken, body: { code: "WS2", name: "Two", currency: "SEK", timeZone: "Europe/Stockholm", pricesIncludeTax: true } })).json.data;
+    const run = async (body: Record<string, unknown>) => {
+      const id = (await sheet(body)).json.data.id;
+      await step(id, "submit");
+      await step(id, "approve");
+      const res = await step(id, "apply");
+      expect(res.status, JSON.stringify(res.json)).toBe(200);
+    };
+    await run({ kind: "price_change", name: "S2 prices", storeIds: [s2.id], items: [{ productId: p.id, sellPrice: 900 }] });
+    expect((await getProduct(p.id)).sellPrice).toBe(1000);
+    const storePrice = await env.DB.prepare("SELECT price, version FROM store_prices WHERE store_id = ? AND product_id = ?").bind(s2.id, p.id).first();
+    expect(storePrice).toEqual({ price: 900, version: 1 });
+    await run({ kind: "price_change", name: "S2 again", storeIds: [s2.id], items: [{ productId: p.id, sellPrice: 850 }] });
+    expect(await env.DB.prepare("SELECT price, version FROM store_prices WHERE store_id = ? AND product_id = ?").bind(s2.id, p.id).first()).toEqual({ price: 850, version: 2 });
+
+    await run({ kind: "product_update", name: "Rename", items: [{ productId: p.id, changes: { name: "Kaffe bryggt", trackStock: false } }] });
+    expect(await getProduct(p.id)).toMatchObject({ name: "Kaffe bryggt", trackStock: false });
+    await run({ kind: "tax_change", name: "Food VAT", items: [{ productId: q.id, taxGroupId: group }] });
+    expect((await getProduct(q.id)).taxRates[0].rateMillionths).toBe(60_000);
+    await run({ kind: "new_product", name: "Launch", items: [{ product: { sku: "WS-NEW", name: "Äppeljuice", sellPrice: 2500 } }] });
+    const found = await api("GET", "/api/v1/products?search=WS-NEW", { token: t.adminToken });
+    expect(found.json.data).toMatchObject([{ name: "Äppeljuice", sellPrice: 2500 }]);
+  });
+
+  it("keeps the steps to their permissions", async () => {
+    const p = await product("WS-I", 1000);
+    const author = await userWith(t, ["worksheets.create", "worksheets.submit", "worksheets.view"]);
+    const id = (await sheet({ kind: "deactivate", name: "Mine", items: [{ productId: p.id }] }, author.token)).json.data.id;
+    expect((await step(id, "submit", undefined, author.token)).status).toBe(200);
+    expect((await step(id, "approve", undefined, author.token)).status).toBe(403);
+    expect((await step(id, "approve")).status).toBe(200);
+    expect((await step(id, "apply", undefined, author.token)).status).toBe(403);
+  });
+
+  it("validates items by kind, naming the field", async () => {
+    const bad = await sheet({ kind: "price_change", name: "Bad", items: [{ productId: crypto.randomUUID(), sellPrice: -1 }] });
+    expect(bad.status).toBe(400);
+    expect(bad.json.fields.map((f: { path: string }) => f.path)).toContain("items.0.sellPrice");
+    const unknownKind = await sheet({ kind: "discount", name: "x", items: [] });
+    expect(unknownKind.status).toBe(400);
+    const empty = (await sheet({ kind: "deactivate", name: "Empty", items: [] })).json.data.id;
+    expect((await step(empty, "submit")).json.code).toBe("EMPTY_WORKSHEET");
+  });
+});
