@@ -137,3 +137,13 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
     },
   };
 }
+
+/** The API shape of a plain synced row: every column but tenant and deletion, timestamps as ISO strings. */
+export function plainDto<Row extends EntityRow>(row: Row) {
+  const { tenantId: _tenant, deletedAt: _deleted, createdAt, updatedAt, ...rest } = row;
+  return { ...rest, createdAt: new Date(createdAt).toISOString(), updatedAt: new Date(updatedAt).toISOString() };
+}
+
+/** Optional fields a client left out, as the nulls their columns hold. */
+export const nulls = <T extends Record<string, unknown>>(fields: T) =>
+  Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v ?? null])) as { [K in keyof T]-?: Exclude<T[K], undefined> | null };

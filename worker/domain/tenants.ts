@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { z } from "zod";
 import type { CreateTenantBody, UpdateTenantBody } from "../../schema/contracts/tenants";
-import { roles, stores, tenants, users } from "../../schema/db";
+import { roles, stores, tenants, tenders, users } from "../../schema/db";
 import { hashSecret, pinLookup } from "../auth/credentials";
 import { expectOneChange } from "../db/batch";
 import type { Db } from "../db/client";
@@ -9,6 +9,7 @@ import { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound } from "../http/errors";
 import type { RequestInfo } from "./context";
 import { DEFAULT_ROLES } from "./default-roles";
+import { DEFAULT_TENDERS } from "./tenders";
 import { recordAudit, recordChange } from "./journal";
 import { roleDto } from "./roles";
 import { storeDto } from "./stores";
@@ -89,6 +90,7 @@ export async function createTenant(db: Db, env: { PIN_LOOKUP_KEY: string }, requ
     createdAt: now,
     updatedAt: now,
   };
+  const tenderRows = DEFAULT_TENDERS.map((t) => ({ ...t, id: crypto.randomUUID(), isActive: true, version: 1, createdAt: now, updatedAt: now }));
   await commitWrite(
     db,
     [
@@ -100,6 +102,7 @@ export async function createTenant(db: Db, env: { PIN_LOOKUP_KEY: string }, requ
       recordChange(scope, { entity: "store", entityId: store.id, op: "upsert", version: 1 }, now),
       ...roleRows.map((r) => recordChange(scope, { entity: "role", entityId: r.id, op: "upsert", version: 1 }, now)),
       recordChange(scope, { entity: "user", entityId: admin.id, op: "upsert", version: 1 }, now),
+      ...tenderRows.flatMap((t) => [scope.insert(tenders, t), recordChange(scope, { entity: "tender", entityId: t.id, op: "upsert", version: 1 }, now)]),
       recordAudit(db, { tenantId: tenant.id, actorType: "operator", action: "tenant.create", entity: "tenant", entityId: tenant.id, detail: { slug: tenant.slug, storeCode: store.code, admin: admin.username } }, request),
     ],
     { unique: [{ column: "tenants.slug", error: slugTaken(body.slug) }] },

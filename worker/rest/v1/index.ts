@@ -1,10 +1,30 @@
 import { authRoutes } from "./auth";
+import { customerRoutes } from "./customers";
+import { departmentRoutes } from "./departments";
 import { productRoutes } from "./products";
 import { roleRoutes } from "./roles";
+import { salesRepRoutes } from "./sales-reps";
 import { storeRoutes } from "./stores";
+import { supplierRoutes } from "./suppliers";
+import { taxRoutes } from "./taxes";
 import { tenantRoutes } from "./tenants";
+import { tenderRoutes } from "./tenders";
 import { userRoutes } from "./users";
 import { worksheetRoutes } from "./worksheets";
 
 /** Every /api/v1 route, in mount order (static paths before their `:id` siblings). */
-export const v1Routes = [...authRoutes, ...userRoutes, ...roleRoutes, ...storeRoutes, ...tenantRoutes, ...productRoutes, ...worksheetRoutes];
+export const v1Routes = [
+  ...authRoutes,
+  ...userRoutes,
+  ...roleRoutes,
+  ...storeRoutes,
+  ...tenantRoutes,
+  ...productRoutes,
+  ...departmentRoutes,
+  ...taxRoutes,
+  ...supplierRoutes,
+  ...customerRoutes,
+  ...salesRepRoutes,
+  ...tenderRoutes,
+  ...worksheetRoutes,
+];

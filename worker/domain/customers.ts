@@ -1,0 +1,40 @@
+import { asc, eq, or, sql } from "drizzle-orm";
+import type { z } from "zod";
+import type { CreateCustomerBody, UpdateCustomerBody } from "../../schema/contracts/catalogue";
+import type { PageQuery } from "../../schema/contracts/common";
+import { customers } from "../../schema/db";
+import { contains } from "../db/paging";
+import { conflict } from "../http/errors";
+import type { ServiceContext } from "./context";
+import { entityService, nulls, plainDto } from "./entity";
+
+type Row = typeof customers.$inferSelect;
+
+const entity = entityService({
+  label: "Customer",
+  kind: "customer",
+  table: customers,
+  toDto: (r: Row) => plainDto(r),
+  unique: (r: Row) => [{ column: "customers.customer_number", error: () => conflict("CUSTOMER_NUMBER_TAKEN", `Customer number ${r.customerNumber} is taken`) }],
+});
+
+export const customerService = {
+  /** `search` matches names, company, email, phone and customer number. */
+  list: (ctx: ServiceContext, q: PageQuery & { search?: string; isActive?: boolean }) =>
+    entity.list(ctx, q, [
+      q.search
+        ? or(
+            contains(sql`coalesce(${customers.firstName}, '') || ' ' || coalesce(${customers.lastName}, '')`, q.search),
+            contains(customers.companyName, q.search),
+            contains(customers.email, q.search),
+            contains(customers.phone, q.search),
+            contains(customers.customerNumber, q.search),
+          )
+        : undefined,
+      q.isActive === undefined ? undefined : eq(customers.isActive, q.isActive),
+    ], asc(sql`coalesce(${customers.lastName}, ${customers.companyName}, ${customers.firstName})`)),
+  get: entity.get,
+  create: (ctx: ServiceContext, { id, isActive, ...optional }: z.output<typeof CreateCustomerBody>) => entity.create(ctx, { id, isActive, ...nulls(optional) }),
+  update: (ctx: ServiceContext, id: string, { version: _v, ...b }: z.output<typeof UpdateCustomerBody>, v: number | undefined) => entity.update(ctx, id, b, v),
+  remove: (ctx: ServiceContext, id: string, v: number | undefined) => entity.remove(ctx, id, v),
+};

@@ -1,0 +1,118 @@
+import { asc, eq, getTableColumns, inArray, isNull, sql } from "drizzle-orm";
+import type { z } from "zod";
+import type { CreateTaxGroupBody, CreateTaxRateBody, UpdateTaxGroupBody, UpdateTaxRateBody } from "../../schema/contracts/catalogue";
+import type { PageQuery } from "../../schema/contracts/common";
+import { products, taxGroupRates, taxGroups, taxRates } from "../../schema/db";
+import { MILLIONTHS_PER_BASIS_POINT, toBasisPoints } from "../../schema/money";
+import { chunkRows } from "../db/batch";
+import { contains, readPage } from "../db/paging";
+import type { TenantScope } from "../db/tenant-scope";
+import { conflict, notFound, unprocessable } from "../http/errors";
+import type { ServiceContext } from "./context";
+import { entityService, plainDto } from "./entity";
+
+type RateRow = typeof taxRates.$inferSelect;
+type GroupRow = typeof taxGroups.$inferSelect;
+interface GroupRate { id: string; name: string; rateMillionths: number; isCompound: boolean | 0 | 1; sortOrder: number }
+
+const rateDto = (r: RateRow) => ({ ...plainDto(r), rate: toBasisPoints(r.rateMillionths) });
+
+const rates = entityService({
+  label: "Tax rate",
+  kind: "tax_rate",
+  table: taxRates,
+  toDto: rateDto,
+  unique: (r: RateRow) => [{ column: "tax_rates.name", error: () => conflict("TAX_RATE_NAME_TAKEN", `A tax rate named ${r.name} already exists`) }],
+});
+
+/** Millionths from the body's `rate` (basis points) or `rateMillionths`. */
+const millionthsOf = (b: { rate?: number; rateMillionths?: number }) =>
+  b.rateMillionths ?? (b.rate === undefined ? undefined : b.rate * MILLIONTHS_PER_BASIS_POINT);
+
+export const taxRateService = {
+  list: (ctx: ServiceContext, q: PageQuery & { search?: string; isActive?: boolean }) =>
+    rates.list(ctx, q, [q.search ? contains(taxRates.name, q.search) : undefined, q.isActive === undefined ? undefined : eq(taxRates.isActive, q.isActive)], asc(taxRates.name)),
+  get: rates.get,
+  create: (ctx: ServiceContext, { rate, rateMillionths, ...b }: z.output<typeof CreateTaxRateBody>) =>
+    rates.create(ctx, { ...b, rateMillionths: millionthsOf({ rate, rateMillionths })! }),
+  update: (ctx: ServiceContext, id: string, { version: _v, rate, rateMillionths, ...b }: z.output<typeof UpdateTaxRateBody>, v: number | undefined) =>
+    rates.update(ctx, id, { ...b, rateMillionths: millionthsOf({ rate, rateMillionths }) }, v),
+  /** A rate a live tax group holds cannot go (take it out of the group first). */
+  async remove(ctx: ServiceContext, id: string, v: number | undefined) {
+    const [used] = await ctx.scope.db
+      .select({ id: taxGroups.id })
+      .from(taxGroupRates)
+      .innerJoin(taxGroups, eq(taxGroups.id, taxGroupRates.taxGroupId))
+      .where(ctx.scope.where(taxGroupRates, eq(taxGroupRates.taxRateId, id), isNull(taxGroups.deletedAt)))
+      .limit(1);
+    if (used) throw conflict("TAX_RATE_IN_USE", "A tax group still holds this rate; take it out of the group first");
+    await rates.remove(ctx, id, v);
+  },
+};
+
+/** A group's rates in order, as JSON, read in the same query as the group. */
+const groupRatesJson = sql<string>`(SELECT json_group_array(json_object('id', id, 'name', name, 'rateMillionths', rate_millionths, 'isCompound', is_compound, 'sortOrder', sort_order)) FROM (
+  SELECT r.id, r.name, r.rate_millionths, r.is_compound, gr.sort_order FROM ${taxGroupRates} gr JOIN ${taxRates} r ON r.id = gr.tax_rate_id
+  WHERE gr.tax_group_id = ${taxGroups.id} AND r.deleted_at IS NULL ORDER BY gr.sort_order))`;
+
+const groupDto = (g: GroupRow, groupRates: GroupRate[]) => ({
+  ...plainDto(g),
+  rates: groupRates.map((r) => ({ ...r, isCompound: !!r.isCompound, rate: toBasisPoints(r.rateMillionths) })),
+});
+const withRatesDto = (row: GroupRow & { rates: string }) => {
+  const { rates: json, ...group } = row;
+  return groupDto(group, JSON.parse(json) as GroupRate[]);
+};
+
+const groups = entityService({
+  label: "Tax group",
+  kind: "tax_group",
+  table: taxGroups,
+  toDto: (g: GroupRow) => groupDto(g, []),
+  unique: (g: GroupRow) => [{ column: "tax_groups.name", error: () => conflict("TAX_GROUP_NAME_TAKEN", `A tax group named ${g.name} already exists`) }],
+});
+
+const selectGroups = (scope: TenantScope) => scope.db.select({ ...getTableColumns(taxGroups), rates: groupRatesJson }).from(taxGroups);
+
+/** 422 unless every id is a live rate of this tenant. */
+async function checkRates(scope: TenantScope, ids: string[]) {
+  if (ids.length === 0) return;
+  const found = new Set((await scope.select(taxRates, inArray(taxRates.id, ids), isNull(taxRates.deletedAt))).map((r) => (r as RateRow).id));
+  const fields = ids.flatMap((id, i) => (found.has(id) ? [] : [{ path: `taxRateIds.${i}`, message: "is not a tax rate of this tenant" }]));
+  if (fields.length) throw unprocessable("UNKNOWN_REFERENCE", "taxRateIds names rates that do not exist", fields);
+}
+
+/** Statements that make the group's rates exactly these, in this order. */
+const replaceRates = (scope: TenantScope, groupId: string, ids: string[]) => [
+  scope.delete(taxGroupRates, eq(taxGroupRates.taxGroupId, groupId)),
+  ...chunkRows(ids.map((taxRateId, sortOrder) => ({ taxGroupId: groupId, taxRateId, sortOrder })), 4).map((chunk) => scope.insert(taxGroupRates, chunk)),
+];
+
+export const taxGroupService = {
+  list(ctx: ServiceContext, q: PageQuery & { search?: string }) {
+    const where = ctx.scope.where(taxGroups, isNull(taxGroups.deletedAt), q.search ? contains(taxGroups.name, q.search) : undefined);
+    return readPage(ctx.scope.db, taxGroups, where, selectGroups(ctx.scope).where(where).orderBy(asc(taxGroups.name)), q, (r) => withRatesDto(r as GroupRow & { rates: string }));
+  },
+  async get(ctx: ServiceContext, id: string) {
+    const [row] = await selectGroups(ctx.scope).where(ctx.scope.where(taxGroups, eq(taxGroups.id, id), isNull(taxGroups.deletedAt)));
+    if (!row) throw notFound("Tax group");
+    return withRatesDto(row as GroupRow & { rates: string });
+  },
+  async create(ctx: ServiceContext, b: z.output<typeof CreateTaxGroupBody>) {
+    await checkRates(ctx.scope, b.taxRateIds);
+    const id = b.id ?? crypto.randomUUID();
+    await groups.create(ctx, { id, name: b.name }, replaceRates(ctx.scope, id, b.taxRateIds));
+    return taxGroupService.get(ctx, id);
+  },
+  async update(ctx: ServiceContext, id: string, { version: _v, taxRateIds, ...b }: z.output<typeof UpdateTaxGroupBody>, v: number | undefined) {
+    if (taxRateIds) await checkRates(ctx.scope, taxRateIds);
+    await groups.update(ctx, id, b, v, () => (taxRateIds ? replaceRates(ctx.scope, id, taxRateIds) : []));
+    return taxGroupService.get(ctx, id);
+  },
+  /** A group live products use cannot go (move them to another group first). */
+  async remove(ctx: ServiceContext, id: string, v: number | undefined) {
+    const [used] = await ctx.scope.select(products, eq(products.taxGroupId, id), isNull(products.deletedAt)).limit(1);
+    if (used) throw conflict("TAX_GROUP_IN_USE", "Products still use this tax group; move them first");
+    await groups.remove(ctx, id, v);
+  },
+};

@@ -1,0 +1,11 @@
+import { CreateCustomerBody, Customer, CustomerQuery, UpdateCustomerBody } from "../../../schema/contracts/catalogue";
+import { customerService } from "../../domain/customers";
+import { crudRoutes } from "./crud";
+
+export const customerRoutes = crudRoutes({
+  path: "/customers", tag: "Customers", noun: "customer",
+  // The spec lets customers.edit delete a customer.
+  permissions: { view: "customers.view", create: "customers.create", edit: "customers.edit", delete: "customers.edit" },
+  schemas: { item: Customer, query: CustomerQuery, create: CreateCustomerBody, update: UpdateCustomerBody },
+  service: customerService,
+});

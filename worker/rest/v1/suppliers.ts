@@ -1,0 +1,10 @@
+import { CreateSupplierBody, Supplier, SupplierQuery, UpdateSupplierBody } from "../../../schema/contracts/catalogue";
+import { supplierService } from "../../domain/suppliers";
+import { crudRoutes } from "./crud";
+
+export const supplierRoutes = crudRoutes({
+  path: "/suppliers", tag: "Suppliers", noun: "supplier",
+  permissions: { view: "suppliers.view", create: "suppliers.create", edit: "suppliers.edit", delete: "suppliers.delete" },
+  schemas: { item: Supplier, query: SupplierQuery, create: CreateSupplierBody, update: UpdateSupplierBody },
+  service: supplierService,
+});

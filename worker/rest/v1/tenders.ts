@@ -1,0 +1,11 @@
+import { CreateTenderBody, Tender, TenderQuery, UpdateTenderBody } from "../../../schema/contracts/catalogue";
+import { tenderService } from "../../domain/tenders";
+import { crudRoutes } from "./crud";
+
+export const tenderRoutes = crudRoutes({
+  path: "/tenders", tag: "Tenders", noun: "tender",
+  permissions: { view: "tenders.view", create: "tenders.manage", edit: "tenders.manage", delete: "tenders.manage" },
+  schemas: { item: Tender, query: TenderQuery, create: CreateTenderBody, update: UpdateTenderBody },
+  service: tenderService,
+  describe: { create: "Codes are upper-cased and unique per tenant. A cash tender opens the drawer, gives change and gets the store's cash rounding unless told otherwise." },
+});
