@@ -6,7 +6,7 @@ import { customers } from "../../schema/db";
 import { contains } from "../db/paging";
 import { conflict } from "../http/errors";
 import type { ServiceContext } from "./context";
-import { entityService, nulls, plainDto } from "./entity";
+import { entityService, plainDto, withNulls } from "./entity";
 
 type Row = typeof customers.$inferSelect;
 
@@ -34,7 +34,8 @@ export const customerService = {
       q.isActive === undefined ? undefined : eq(customers.isActive, q.isActive),
     ], asc(sql`coalesce(${customers.lastName}, ${customers.companyName}, ${customers.firstName})`)),
   get: entity.get,
-  create: (ctx: ServiceContext, { id, isActive, ...optional }: z.output<typeof CreateCustomerBody>) => entity.create(ctx, { id, isActive, ...nulls(optional) }),
+  create: (ctx: ServiceContext, b: z.output<typeof CreateCustomerBody>) =>
+    entity.create(ctx, withNulls(b, ["customerNumber", "firstName", "lastName", "companyName", "email", "phone", "address", "notes"] as const)),
   update: (ctx: ServiceContext, id: string, { version: _v, ...b }: z.output<typeof UpdateCustomerBody>, v: number | undefined) => entity.update(ctx, id, b, v),
   remove: (ctx: ServiceContext, id: string, v: number | undefined) => entity.remove(ctx, id, v),
 };

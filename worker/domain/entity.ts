@@ -144,6 +144,6 @@ export function plainDto<Row extends EntityRow>(row: Row) {
   return { ...rest, createdAt: new Date(createdAt).toISOString(), updatedAt: new Date(updatedAt).toISOString() };
 }
 
-/** Optional fields a client left out, as the nulls their columns hold. */
-export const nulls = <T extends Record<string, unknown>>(fields: T) =>
-  Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v ?? null])) as { [K in keyof T]-?: Exclude<T[K], undefined> | null };
+/** The optional fields named, with those the client left out as the nulls their columns hold. */
+export const withNulls = <T extends Record<string, unknown>, K extends string>(fields: T, keys: readonly K[]) =>
+  ({ ...fields, ...Object.fromEntries(keys.map((k) => [k, fields[k] ?? null])) }) as Omit<T, K> & { [P in K]: Exclude<T[P & keyof T], undefined> | null };

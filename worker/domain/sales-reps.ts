@@ -7,7 +7,7 @@ import { contains } from "../db/paging";
 import type { TenantScope } from "../db/tenant-scope";
 import { conflict, unprocessable } from "../http/errors";
 import type { ServiceContext } from "./context";
-import { entityService, nulls, plainDto } from "./entity";
+import { entityService, plainDto, withNulls } from "./entity";
 
 type Row = typeof salesReps.$inferSelect;
 
@@ -33,9 +33,9 @@ export const salesRepService = {
       q.isActive === undefined ? undefined : eq(salesReps.isActive, q.isActive),
     ], asc(salesReps.name)),
   get: entity.get,
-  async create(ctx: ServiceContext, { id, code, name, commissionRate, isActive, ...optional }: z.output<typeof CreateSalesRepBody>) {
-    await checkUser(ctx.scope, optional.userId);
-    return entity.create(ctx, { id, code, name, commissionRate, isActive, ...nulls(optional) });
+  async create(ctx: ServiceContext, b: z.output<typeof CreateSalesRepBody>) {
+    await checkUser(ctx.scope, b.userId);
+    return entity.create(ctx, withNulls(b, ["email", "phone", "userId"] as const));
   },
   async update(ctx: ServiceContext, id: string, { version: _v, ...b }: z.output<typeof UpdateSalesRepBody>, v: number | undefined) {
     await checkUser(ctx.scope, b.userId);

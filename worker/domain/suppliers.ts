@@ -6,7 +6,7 @@ import { suppliers } from "../../schema/db";
 import { contains } from "../db/paging";
 import { conflict } from "../http/errors";
 import type { ServiceContext } from "./context";
-import { entityService, nulls, plainDto } from "./entity";
+import { entityService, plainDto, withNulls } from "./entity";
 
 type Row = typeof suppliers.$inferSelect;
 
@@ -25,8 +25,8 @@ export const supplierService = {
       q.isActive === undefined ? undefined : eq(suppliers.isActive, q.isActive),
     ], asc(suppliers.name)),
   get: entity.get,
-  create: (ctx: ServiceContext, { id, name, isActive, ...optional }: z.output<typeof CreateSupplierBody>) =>
-    entity.create(ctx, { id, name, isActive, ...nulls(optional) }),
+  create: (ctx: ServiceContext, b: z.output<typeof CreateSupplierBody>) =>
+    entity.create(ctx, withNulls(b, ["code", "contactName", "email", "phone", "address", "notes"] as const)),
   update: (ctx: ServiceContext, id: string, { version: _v, ...b }: z.output<typeof UpdateSupplierBody>, v: number | undefined) => entity.update(ctx, id, b, v),
   remove: (ctx: ServiceContext, id: string, v: number | undefined) => entity.remove(ctx, id, v),
 };

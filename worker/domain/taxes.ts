@@ -50,14 +50,16 @@ export const taxRateService = {
   },
 };
 
-/** A group's rates in order, as JSON, read in the same query as the group. */
-const groupRatesJson = sql<string>`(SELECT json_group_array(json_object('id', id, 'name', name, 'rateMillionths', rate_millionths, 'isCompound', is_compound, 'sortOrder', sort_order)) FROM (
-  SELECT r.id, r.name, r.rate_millionths, r.is_compound, gr.sort_order FROM ${taxGroupRates} gr JOIN ${taxRates} r ON r.id = gr.tax_rate_id
-  WHERE gr.tax_group_id = ${taxGroups.id} AND r.deleted_at IS NULL ORDER BY gr.sort_order))`;
+/**
+ * A group's rates as JSON, read in the same query as the group (ordered by sortOrder in groupDto). The outer
+ * column is spelled out: drizzle renders `${column}` unqualified here, which the subquery would bind to r.id.
+ */
+const groupRatesJson = sql<string>`(SELECT json_group_array(json_object('id', r.id, 'name', r.name, 'rateMillionths', r.rate_millionths, 'isCompound', r.is_compound, 'sortOrder', gr.sort_order))
+  FROM ${taxGroupRates} gr JOIN ${taxRates} r ON r.id = gr.tax_rate_id WHERE gr.tax_group_id = "tax_groups"."id" AND r.deleted_at IS NULL)`;
 
 const groupDto = (g: GroupRow, groupRates: GroupRate[]) => ({
   ...plainDto(g),
-  rates: groupRates.map((r) => ({ ...r, isCompound: !!r.isCompound, rate: toBasisPoints(r.rateMillionths) })),
+  rates: [...groupRates].sort((a, b) => a.sortOrder - b.sortOrder).map((r) => ({ ...r, isCompound: !!r.isCompound, rate: toBasisPoints(r.rateMillionths) })),
 });
 const withRatesDto = (row: GroupRow & { rates: string }) => {
   const { rates: json, ...group } = row;

@@ -19,7 +19,7 @@ export type UserWithRoles = UserRow & { storeRoles: string };
 const live = isNull(users.deletedAt);
 
 /** The user's store roles as JSON, read in the same query as the user. */
-const storeRolesJson = sql<string>`(SELECT json_group_array(json_object('storeId', ${userStoreRoles.storeId}, 'roleId', ${userStoreRoles.roleId})) FROM ${userStoreRoles} WHERE ${userStoreRoles.userId} = ${users.id})`;
+const storeRolesJson = sql<string>`(SELECT json_group_array(json_object('storeId', usr.store_id, 'roleId', usr.role_id)) FROM ${userStoreRoles} usr WHERE usr.user_id = "users"."id")`;
 
 export const userDto = (u: UserRow, storeRoles: StoreRole[]): User => ({
   id: u.id,
