@@ -2,8 +2,11 @@
  * Demo data for local development, loaded through the API itself (never by migrations):
  * tenant `demo`; store S001 "Demo Store" (SEK, VAT-inclusive) and S002 "Second Store";
  * `admin` PIN 1234 with every permission in both stores; `cashier` PIN 1111 with pos.sell only, in S001.
- * Each step checks what is there first, so running it again changes nothing.
+ * Then the demo catalogue (demo-catalogue.mjs). Each step checks what is there first, so running it again
+ * changes nothing.
  */
+import { seedCatalogue } from "./demo-catalogue.mjs";
+
 export const DEMO = {
   tenant: "demo",
   admin: { username: "admin", pin: "1234" },
@@ -80,4 +83,11 @@ export async function seedDemo(base, operatorSecret, log = console.log) {
     );
     log("demo: created user cashier");
   }
+
+  const api = async (method, path, options) => {
+    const res = await call(base, method, path, options);
+    if (res.status >= 300) throw new Error(`${method} ${path} failed: ${res.status} ${JSON.stringify(res.json)}`);
+    return res.json;
+  };
+  await seedCatalogue(api, token, log);
 }

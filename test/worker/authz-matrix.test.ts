@@ -10,7 +10,7 @@ import { api, createTenant, operatorToken, userWith, type TestTenant } from "./h
 
 const userRoutes = routeTable.filter((r) => r.def.auth === "user");
 const permissionRoutes = userRoutes.filter((r) => r.def.permission);
-const idRoutes = userRoutes.filter((r) => r.path.includes(":id"));
+const idRoutes = userRoutes.filter((r) => r.path.includes("/:"));
 
 /** Routes the spec opens to any signed-in user (its "JWT" rows). */
 const TOKEN_ONLY = new Set(["GET /api/v1/auth/me", "POST /api/v1/auth/change-credential", "GET /api/v1/users/store-employees", "GET /api/v1/stores/current"]);
@@ -31,19 +31,32 @@ const VALID_BODIES: Record<string, unknown> = {
   "PUT /api/v1/customers/:id": { firstName: "Renamed" },
   "PUT /api/v1/sales-reps/:id": { name: "Renamed rep" },
   "PUT /api/v1/tenders/:id": { name: "Renamed tender" },
+  "POST /api/v1/products/:productId/suppliers": { supplierId: "00000000-0000-4000-8000-000000000000" },
+  "PUT /api/v1/products/:productId/suppliers/:supplierId": { supplierSku: "B-1" },
+  "PUT /api/v1/specials/:id": { name: "Renamed special" },
 };
 
-/** The resource of an :id route: its path up to the id ("/api/v1/taxes/groups"). */
+/**
+ * The resource of a route with parameters: its path up to the first one ("/api/v1/taxes/groups"). A route whose
+ * parameters name more than one object (a product's supplier link), or no id at all (a barcode), has a maker of
+ * its own, keyed by its whole path, that answers a value per parameter.
+ */
 const kindOf = (path: string) => path.slice(0, path.indexOf("/:"));
 
 const key = (r: { method: string; path: string }) => `${r.method.toUpperCase()} ${r.path}`;
-const withId = (path: string, id: string) => path.replace(":id", id);
+/** Fill a path's parameters: one id for all of them, or a value per parameter (every one of them named). */
+const withId = (path: string, ids: string | Record<string, string>) =>
+  path.replace(/:(\w+)/g, (_m, name: string) => {
+    const value = typeof ids === "string" ? ids : ids[name];
+    if (!value) throw new Error(`no value for :${name} of ${path}`);
+    return value;
+  });
 
 describe("authorisation matrix", () => {
   let a: TestTenant;
   let b: TestTenant;
-  /** Makes an object of tenant B of each kind of :id route (a new one where a route may delete or advance it). */
-  let foreign: Record<string, () => Promise<string>>;
+  /** Makes an object of tenant B for each kind of route with parameters (a new one where a route may delete or advance it). */
+  let foreign: Record<string, () => Promise<string | Record<string, string>>>;
 
   beforeAll(async () => {
     [a, b] = await Promise.all([createTenant(), createTenant()]);
@@ -69,6 +82,27 @@ describe("authorisation matrix", () => {
       "/api/v1/customers": () => created("/api/v1/customers", { firstName: "Bea" }),
       "/api/v1/sales-reps": () => created("/api/v1/sales-reps", { code: unique(), name: "Rep" }),
       "/api/v1/tenders": () => created("/api/v1/tenders", { code: `T${unique()}`, name: "Voucher", kind: "voucher" }),
+      "/api/v1/store-prices": async () => {
+        const productId = await created("/api/v1/products", { sku: unique(), name: "B's product", sellPrice: 100 });
+        const res = await api("POST", "/api/v1/store-prices", { token: b.adminToken, body: { storeId: b.storeId, productId, price: 90 } });
+        if (res.status !== 200) throw new Error(`store price: ${JSON.stringify(res.json)}`);
+        return res.json.data.id as string;
+      },
+      "/api/v1/specials": async () => {
+        const productId = await created("/api/v1/products", { sku: unique(), name: "B's product", sellPrice: 100 });
+        return created("/api/v1/specials", { name: "B's special", kind: "percent", value: 1000, productIds: [productId], startsAt: "2026-01-01T00:00", endsAt: "2027-01-01T00:00" });
+      },
+      "/api/v1/products/barcode/:barcode": async () => {
+        const barcode = `73${Date.now()}${Math.floor(Math.random() * 1000)}`;
+        await created("/api/v1/products", { sku: unique(), barcode, name: "B's product", sellPrice: 100 });
+        return { barcode };
+      },
+      "/api/v1/products/:productId/suppliers/:supplierId": async () => {
+        const productId = await created("/api/v1/products", { sku: unique(), name: "B's product", sellPrice: 100 });
+        const supplierId = await created("/api/v1/suppliers", { name: `Supplier ${unique()}` });
+        await created(`/api/v1/products/${productId}/suppliers`, { supplierId });
+        return { productId, supplierId };
+      },
     };
   });
 
@@ -79,7 +113,7 @@ describe("authorisation matrix", () => {
     }
     for (const r of idRoutes) {
       if (r.def.body) expect(VALID_BODIES[key(r)], `add a valid body for ${key(r)}`).toBeDefined();
-      expect(Object.keys(foreign), `add a foreign object maker for ${key(r)}`).toContain(kindOf(r.path));
+      expect(Object.keys(foreign), `add a foreign object maker for ${key(r)}`).toContain(foreign[r.path] ? r.path : kindOf(r.path));
     }
   });
 
@@ -107,7 +141,7 @@ describe("authorisation matrix", () => {
   });
 
   it.each(idRoutes.map((r) => [key(r), r] as const))("%s answers 404 for another tenant's object", async (_name, r) => {
-    const id = await foreign[kindOf(r.path)]!();
+    const id = await (foreign[r.path] ?? foreign[kindOf(r.path)])!();
     const res = await api(r.method.toUpperCase(), withId(r.path, id), { token: a.adminToken, body: VALID_BODIES[key(r)] });
     expect(res.status).toBe(404);
     expect(res.json).toMatchObject({ success: false, code: "NOT_FOUND" });

@@ -128,3 +128,36 @@ export async function insertTaxGroup(tenantId: string, name: string, rates: { na
   await env.DB.batch(statements);
   return groupId;
 }
+
+/** Change-feed rows of one entity, oldest first. */
+export async function feedOf(entityId: string) {
+  const { env } = await import("cloudflare:test");
+  const { results } = await env.DB.prepare("SELECT seq, tenant_id, store_id, entity, entity_id, op, version FROM change_feed WHERE entity_id = ? ORDER BY seq").bind(entityId).all();
+  return results as { seq: number; tenant_id: string; store_id: string | null; entity: string; entity_id: string; op: string; version: number }[];
+}
+
+/** Audit rows of one entity, oldest first (detail parsed). */
+export async function auditOf(entityId: string) {
+  const { env } = await import("cloudflare:test");
+  const { results } = await env.DB.prepare("SELECT tenant_id, actor_type, actor_id, action, entity, detail FROM audit_log WHERE entity_id = ? ORDER BY at, rowid").bind(entityId).all();
+  return (results as { tenant_id: string | null; actor_type: string; actor_id: string | null; action: string; entity: string; detail: string | null }[])
+    .map((r) => ({ ...r, detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>) }));
+}
+
+/** How many change-feed and audit rows a tenant has: a refused write must leave both as they were. */
+export async function journalCounts(tenantId: string) {
+  const { env } = await import("cloudflare:test");
+  const row = await env.DB.prepare("SELECT (SELECT count(*) FROM change_feed WHERE tenant_id = ?1) AS feed, (SELECT count(*) FROM audit_log WHERE tenant_id = ?1) AS audit")
+    .bind(tenantId).first<{ feed: number; audit: number }>();
+  return row!;
+}
+
+/** Create a store in the tenant as its admin (SEK, Europe/Stockholm unless overridden); throws unless 201. */
+export async function createStore(t: TestTenant, code: string, extra: Record<string, unknown> = {}, token = t.adminToken) {
+  const res = await api("POST", "/api/v1/stores", { token, body: { code, name: `Store ${code}`, currency: "SEK", timeZone: "Europe/Stockholm", pricesIncludeTax: true, ...extra } });
+  if (res.status !== 201) throw new Error(`store: ${res.status} ${JSON.stringify(res.json)}`);
+  return res.json.data as { id: string; code: string; name: string; version: number };
+}
+
+/** The D1 round trips a response reports in Server-Timing. */
+export const d1Count = (res: ApiResponse) => Number(res.headers.get("Server-Timing")?.match(/\bd1;count=(\d+)/)?.[1] ?? NaN);

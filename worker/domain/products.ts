@@ -2,13 +2,15 @@ import { asc, eq, isNull, or } from "drizzle-orm";
 import type { z } from "zod";
 import type { PageQuery } from "../../schema/contracts/common";
 import type { CreateProductBody, Product, UpdateProductBody } from "../../schema/contracts/products";
-import { departments, products, taxGroupRates, taxGroups, taxRates } from "../../schema/db";
+import { departments, productSuppliers, products, storePrices, taxGroupRates, taxGroups, taxRates } from "../../schema/db";
 import { toBasisPoints } from "../../schema/money";
 import { contains } from "../db/paging";
 import type { TenantScope } from "../db/tenant-scope";
-import { conflict, notFound, unprocessable, type FieldError } from "../http/errors";
+import { conflict, notFound } from "../http/errors";
+import { updateEach } from "./cascade";
 import type { ServiceContext } from "./context";
 import { entityService } from "./entity";
+import { requireReferences, type Reference } from "./references";
 import { toIso } from "./versioning";
 
 type ProductRow = typeof products.$inferSelect;
@@ -37,15 +39,15 @@ export const productUniqueRules = (row: { sku: string; barcode: string | null })
 
 const productEntity = entityService({ label: "Product", kind: "product", table: products, toDto: productDto, unique: (row: ProductRow) => productUniqueRules(row) });
 const live = isNull(products.deletedAt);
-const NONE = "00000000-0000-0000-0000-000000000000";
 
-/** The tax rates of a group, in the order they apply. */
-export function groupRatesQuery(scope: TenantScope, groupId: string | null) {
+/** The tax rates of a product (its group's, in the order they apply), reached through the product. */
+export function productRatesQuery(scope: TenantScope, productId: string) {
   return scope.db
     .select({ id: taxRates.id, name: taxRates.name, rateMillionths: taxRates.rateMillionths, isCompound: taxRates.isCompound, sortOrder: taxGroupRates.sortOrder })
-    .from(taxGroupRates)
+    .from(products)
+    .innerJoin(taxGroupRates, eq(taxGroupRates.taxGroupId, products.taxGroupId))
     .innerJoin(taxRates, eq(taxRates.id, taxGroupRates.taxRateId))
-    .where(scope.where(taxGroupRates, eq(taxGroupRates.taxGroupId, groupId ?? NONE), isNull(taxRates.deletedAt)))
+    .where(scope.where(products, eq(products.id, productId), isNull(taxRates.deletedAt)))
     .orderBy(asc(taxGroupRates.sortOrder));
 }
 
@@ -54,17 +56,12 @@ export const taxRateDto = (r: { id: string; name: string; rateMillionths: number
   rate: toBasisPoints(r.rateMillionths),
 });
 
-/** 422 naming each department or tax group that is not one of this tenant's live rows. */
-async function checkReferences(scope: TenantScope, refs: { departmentId?: string | null; taxGroupId?: string | null }) {
-  const [departmentRows, groupRows] = await scope.db.batch([
-    scope.select(departments, eq(departments.id, refs.departmentId ?? NONE), isNull(departments.deletedAt)),
-    scope.select(taxGroups, eq(taxGroups.id, refs.taxGroupId ?? NONE), isNull(taxGroups.deletedAt)),
-  ]);
-  const fields: FieldError[] = [];
-  if (refs.departmentId && departmentRows.length === 0) fields.push({ path: "departmentId", message: "is not a department of this tenant" });
-  if (refs.taxGroupId && groupRows.length === 0) fields.push({ path: "taxGroupId", message: "is not a tax group of this tenant" });
-  if (fields.length) throw unprocessable("UNKNOWN_REFERENCE", "The product names a department or tax group that does not exist", fields);
-}
+/** What a product names: a department and a tax group, this tenant's live ones. */
+const productReferences = (refs: { departmentId?: string | null; taxGroupId?: string | null }): Reference[] => [
+  { field: "departmentId", table: departments, ids: refs.departmentId, noun: "a department" },
+  { field: "taxGroupId", table: taxGroups, ids: refs.taxGroupId, noun: "a tax group" },
+];
+const REFERENCES_MESSAGE = "The product names a department or tax group that does not exist";
 
 export function listProducts(ctx: ServiceContext, query: PageQuery & { search?: string; departmentId?: string; isActive?: boolean }) {
   return productEntity.list(
@@ -84,13 +81,7 @@ export async function getProduct(ctx: ServiceContext, id: string) {
   const { scope } = ctx;
   const [rows, rates] = await scope.db.batch([
     scope.select(products, eq(products.id, id), live),
-    scope.db
-      .select({ id: taxRates.id, name: taxRates.name, rateMillionths: taxRates.rateMillionths, isCompound: taxRates.isCompound, sortOrder: taxGroupRates.sortOrder })
-      .from(products)
-      .innerJoin(taxGroupRates, eq(taxGroupRates.taxGroupId, products.taxGroupId))
-      .innerJoin(taxRates, eq(taxRates.id, taxGroupRates.taxRateId))
-      .where(scope.where(products, eq(products.id, id), isNull(taxRates.deletedAt)))
-      .orderBy(asc(taxGroupRates.sortOrder)),
+    productRatesQuery(scope, id),
   ]);
   const row = rows[0] as ProductRow | undefined;
   if (!row) throw notFound("Product");
@@ -104,7 +95,7 @@ export async function productByBarcode(ctx: ServiceContext, barcode: string) {
 }
 
 export async function createProduct(ctx: ServiceContext, body: z.output<typeof CreateProductBody>) {
-  await checkReferences(ctx.scope, body);
+  await requireReferences(ctx.scope, productReferences(body), REFERENCES_MESSAGE);
   return productEntity.create(ctx, {
     ...body,
     barcode: body.barcode ?? null,
@@ -116,11 +107,23 @@ export async function createProduct(ctx: ServiceContext, body: z.output<typeof C
 
 export async function updateProduct(ctx: ServiceContext, id: string, body: z.output<typeof UpdateProductBody>, expectedVersion: number | undefined) {
   const { version: _version, ...changes } = body;
-  await checkReferences(ctx.scope, changes);
+  await requireReferences(ctx.scope, productReferences(changes), REFERENCES_MESSAGE);
   return productEntity.update(ctx, id, changes, expectedVersion);
 }
 
 export const toggleProductActive = (ctx: ServiceContext, id: string, expectedVersion: number | undefined) =>
   productEntity.update(ctx, id, (current) => ({ isActive: !current.isActive }), expectedVersion);
 
-export const deleteProduct = (ctx: ServiceContext, id: string, expectedVersion: number | undefined) => productEntity.remove(ctx, id, expectedVersion);
+/**
+ * Soft delete, as the spec says (isActive = false) and as every synced row is (deletedAt): the product leaves the
+ * API, its SKU and barcode become free, and tills learn of it from the feed. Its store prices and supplier links
+ * go with it in the same batch, each with its own feed row.
+ */
+export const deleteProduct = (ctx: ServiceContext, id: string, expectedVersion: number | undefined) => {
+  const { scope, request } = ctx;
+  return productEntity.remove(ctx, id, expectedVersion, [
+    scope.update(products, { isActive: false }, eq(products.id, id)),
+    ...updateEach(scope, { table: storePrices, kind: "store_price", where: eq(storePrices.productId, id), op: "delete", storeId: storePrices.storeId, now: request.now }),
+    ...updateEach(scope, { table: productSuppliers, kind: "product_supplier", where: eq(productSuppliers.productId, id), op: "delete", now: request.now }),
+  ]);
+};

@@ -4,6 +4,8 @@ import { departmentRoutes } from "./departments";
 import { productRoutes } from "./products";
 import { roleRoutes } from "./roles";
 import { salesRepRoutes } from "./sales-reps";
+import { specialRoutes } from "./specials";
+import { storePriceRoutes } from "./store-prices";
 import { storeRoutes } from "./stores";
 import { supplierRoutes } from "./suppliers";
 import { taxRoutes } from "./taxes";
@@ -26,5 +28,7 @@ export const v1Routes = [
   ...customerRoutes,
   ...salesRepRoutes,
   ...tenderRoutes,
+  ...storePriceRoutes,
+  ...specialRoutes,
   ...worksheetRoutes,
 ];
