@@ -21,7 +21,7 @@ const VAT = [
 const CATALOGUE = [
   ["Kaffe & te", "Livsmedel 12 %", [["Kaffe bryggt", 3500], ["Kaffe refill", 1500], ["Espresso", 3200], ["Cappuccino", 4200], ["Caffè latte", 4500], ["Te", 3000], ["Chai latte", 4800], ["Varm choklad", 3900]]],
   ["Bageri", "Livsmedel 12 %", [["Kanelbulle", 3200], ["Kardemummabulle", 3400], ["Chokladboll", 2500], ["Croissant", 2900], ["Mazarin", 2800], ["Prinsesstårta bit", 5900], ["Semla", 4900], ["Lussekatt", 2900], ["Rågbröd", 4500], ["Surdegsbröd", 5900]]],
-  ["Smörgåsar", "Livsmedel 12 %", [["Smörgås ost och skinka", 6500], ["Smörgås räkor", 8900], ["Smörgås kyckling", 7500], ["Smörgås vegansk", 6900], ["Wrap falafel", 7900], ["Toast skagen", 9900], ["Fralla ost", 3900]]],
+  ["Smörgåsar", "Livsmedel 12 %", [["Smörgås", 6500], ["Smörgås räkor", 8900], ["Smörgås kyckling", 7500], ["Smörgås vegansk", 6900], ["Wrap falafel", 7900], ["Toast skagen", 9900], ["Fralla ost", 3900]]],
   ["Drycker", "Livsmedel 12 %", [["Äppeljuice", 2500], ["Apelsinjuice", 2500], ["Mineralvatten", 2000], ["Lingondricka", 2200], ["Julmust 33 cl", 2200], ["Kombucha", 3900], ["Iskaffe", 4200], ["Smoothie jordgubb", 4900]]],
   ["Mejeri", "Livsmedel 12 %", [["Mjölk 1 l", 1790], ["Havredryck 1 l", 2490], ["Filmjölk 1 l", 1990], ["Yoghurt vanilj", 1590], ["Smör 500 g", 5990], ["Ost Präst 1 kg", 12990]]],
   ["Frukt", "Livsmedel 12 %", [["Banan", 500], ["Äpple Ingrid Marie", 700], ["Päron", 800], ["Apelsin", 900], ["Clementiner nät", 3990]]],
