@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
 import type { CreateTenantBody, UpdateTenantBody } from "../../schema/contracts/tenants";
 import { roles, stores, tenants, tenders, users } from "../../schema/db";
@@ -99,6 +99,7 @@ export async function createTenant(db: Db, env: { PIN_LOOKUP_KEY: string }, requ
       scope.insert(roles, roleRows),
       scope.insert(users, admin),
       ...replaceStoreAccess(scope, admin.id, [{ storeId: store.id, roleId: adminRole.id }], lookup),
+      recordChange(scope, { entity: "tenant", entityId: tenant.id, op: "upsert", version: 1 }, now),
       recordChange(scope, { entity: "store", entityId: store.id, op: "upsert", version: 1 }, now),
       ...roleRows.map((r) => recordChange(scope, { entity: "role", entityId: r.id, op: "upsert", version: 1 }, now)),
       recordChange(scope, { entity: "user", entityId: admin.id, op: "upsert", version: 1 }, now),
@@ -124,6 +125,11 @@ async function findTenant(db: Db, id: string) {
 
 export const getTenant = async (db: Db, id: string) => tenantDto(await findTenant(db, id));
 
+/**
+ * Change a tenant's name, tax rounding or origins. Tills price with the tax rounding, so the change goes to the
+ * feed; the UPDATE is guarded by the version read, so of two concurrent patches the second is 409 rather than
+ * silently writing back the first one's fields as they were before it.
+ */
 export async function updateTenant(db: Db, request: RequestInfo, id: string, body: z.output<typeof UpdateTenantBody>) {
   const current = await findTenant(db, id);
   const next: TenantRow = {
@@ -138,12 +144,18 @@ export async function updateTenant(db: Db, request: RequestInfo, id: string, bod
     db,
     [
       db.update(tenants).set({ name: next.name, taxRounding: next.taxRounding, corsOrigins: next.corsOrigins, version: next.version, updatedAt: next.updatedAt })
-        .where(eq(tenants.id, id)),
+        .where(and(eq(tenants.id, id), eq(tenants.version, current.version))),
       expectOneChange(db),
+      recordChange(new TenantScope(db, id), { entity: "tenant", entityId: id, op: "upsert", version: next.version }, request.now),
       recordAudit(db, { tenantId: id, actorType: "operator", action: "tenant.update", entity: "tenant", entityId: id, detail: body }, request),
     ],
+    {
+      onStale: async () => {
+        const now = await findTenant(db, id);
+        throw conflict("VERSION_CONFLICT", `Tenant changed while you edited it; it is now at version ${now.version}`, tenantDto(now));
+      },
+    },
   );
   forgetCorsOrigins();
   return tenantDto(next);
 }
-

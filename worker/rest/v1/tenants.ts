@@ -22,6 +22,7 @@ export const tenantRoutes = [
   route({
     method: "patch", path: "/tenants/:id", tag, auth: "operator",
     summary: "Update a tenant's name, tax rounding or allowed browser origins",
+    description: "Fields left out stay as they are. The change goes to the tenant's change feed. If another update of the tenant commits between this one's read and write, this one is 409 VERSION_CONFLICT with the tenant as it now is, and nothing of it is written.",
     params: IdParams, body: UpdateTenantBody, response: Tenant,
     handler: (c, { params, body }) => updateTenant(c.get("db"), c.get("request"), params.id, body),
   }),
