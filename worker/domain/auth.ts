@@ -5,13 +5,13 @@ import { refreshTokens, roles, storePins, stores, tenants, users, userStoreRoles
 import type { Permission } from "../../schema/permissions";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../auth/access-token";
 import { hashSecret, pinLookup, randomToken, sha256Hex, verifySecret } from "../auth/credentials";
-import { commit, expectOneChange, type Statement } from "../db/batch";
+import { commit, expectOneChange, isGuardFailure, type Statement } from "../db/batch";
 import type { Db } from "../db/client";
 import { forbidden, tooManyRequests, unauthenticated } from "../http/errors";
 import type { RequestInfo, ServiceContext } from "./context";
 import { recordAudit, recordChange, type AuditEntry } from "./journal";
 import {
-  addressKey, countFailure, enforceThrottle, FAILURES_PER_ADDRESS, FAILURES_PER_STORE_PIN, LOCK_MS, MAX_FAILED_ATTEMPTS, readThrottle, storePinKey,
+  addressKey, countFailure, countUserFailure, enforceThrottle, FAILURES_PER_ADDRESS, FAILURES_PER_STORE_PIN, lockAfterFailure, readThrottle, storePinKey, storePinKeySql,
 } from "./login-throttle";
 import { unionPermissions } from "./roles";
 import { storeDto } from "./stores";
@@ -68,18 +68,6 @@ async function startSession(
   return { statement, result };
 }
 
-/** The statement that counts a wrong secret against the user, locking them at the limit. */
-function countUserFailure(db: Db, user: UserRow, now: number) {
-  const locks = user.failedAttempts + 1 >= MAX_FAILED_ATTEMPTS;
-  return {
-    locks,
-    statement: db
-      .update(users)
-      .set(locks ? { failedAttempts: 0, lockedUntil: now + LOCK_MS } : { failedAttempts: user.failedAttempts + 1 })
-      .where(eq(users.id, user.id)),
-  };
-}
-
 const signedIn = (db: Db, user: UserRow, now: number) =>
   db.update(users).set({ failedAttempts: 0, lockedUntil: null, lastLoginAt: now }).where(eq(users.id, user.id));
 
@@ -108,7 +96,7 @@ export async function login(db: Db, env: AuthEnv, request: RequestInfo, body: z.
   const user = userRows[0];
   const failure = (reason: string, extra: Statement[] = []) =>
     commit(db, [
-      ...extra,
+      ...extra, // first: a wrong secret's countUserFailure result is read as the batch's first
       countFailure(db, addressKey(request.ip), request.now),
       audit(db, request, { tenantId, actorType: "anonymous", actorId: user?.id, action: "auth.login_failed", entity: "user", entityId: user?.id, detail: { tenant: body.tenant, username: body.username, reason } }),
     ]);
@@ -124,9 +112,9 @@ export async function login(db: Db, env: AuthEnv, request: RequestInfo, body: z.
       await failure(!tenantId ? "unknown_tenant" : !user ? "unknown_user" : "inactive");
       throw invalidCredentials();
     }
-    const counted = countUserFailure(db, user, request.now);
-    await failure(body.pin !== undefined ? "wrong_pin" : "wrong_password", [counted.statement]);
-    if (counted.locks) throw accountLocked(request.now + LOCK_MS, request.now);
+    const [counted] = await failure(body.pin !== undefined ? "wrong_pin" : "wrong_password", [countUserFailure(db, user.id, request.now)]);
+    const lockedUntil = lockAfterFailure(counted as { lockedUntil: number | null }[], request.now);
+    if (lockedUntil !== null) throw accountLocked(lockedUntil, request.now);
     throw invalidCredentials();
   }
 
@@ -159,7 +147,9 @@ export async function pinLogin(db: Db, env: AuthEnv, request: RequestInfo, body:
   const lookup = await pinLookup(body.pin, env.PIN_LOOKUP_KEY);
   const storeMatch = and(eq(tenants.slug, body.tenant), or(eq(stores.code, body.store), eq(stores.id, body.store)), isNull(stores.deletedAt));
   const pinMatch = and(storeMatch, eq(storePins.pinLookup, lookup));
-  const keys = { [addressKey(request.ip)]: FAILURES_PER_ADDRESS, [storePinKey(body.tenant, body.store)]: FAILURES_PER_STORE_PIN };
+  // The store's throttle key is its id, read in the same query that finds the store, so naming it by code or by
+  // id spends one budget.
+  const storeKey = db.select({ key: storePinKeySql(stores.id) }).from(stores).innerJoin(tenants, eq(tenants.id, stores.tenantId)).where(storeMatch);
   const [tenantRows, storeRows, userRows, permissionRows, throttleRows] = await db.batch([
     db.select({ id: tenants.id }).from(tenants).where(and(eq(tenants.slug, body.tenant), isNull(tenants.deletedAt))),
     db.select({ id: stores.id, code: stores.code, name: stores.name, isActive: stores.isActive }).from(stores).innerJoin(tenants, eq(tenants.id, stores.tenantId)).where(storeMatch),
@@ -178,13 +168,14 @@ export async function pinLogin(db: Db, env: AuthEnv, request: RequestInfo, body:
       .innerJoin(stores, eq(stores.id, storePins.storeId))
       .innerJoin(tenants, eq(tenants.id, stores.tenantId))
       .where(and(pinMatch, isNull(roles.deletedAt))),
-    readThrottle(db, Object.keys(keys)),
+    readThrottle(db, [addressKey(request.ip)], storeKey),
   ]);
-  enforceThrottle(throttleRows, keys, request.now);
-
   const tenantId = tenantRows[0]?.id ?? null;
   const store = storeRows[0];
   const user = userRows[0];
+  const keys = { [addressKey(request.ip)]: FAILURES_PER_ADDRESS, ...(store ? { [storePinKey(store.id)]: FAILURES_PER_STORE_PIN } : {}) };
+  enforceThrottle(throttleRows, keys, request.now);
+
   if (user?.lockedUntil && user.lockedUntil > request.now) {
     await commit(db, [audit(db, request, { tenantId, actorType: "anonymous", actorId: user.id, action: "auth.login_locked", entity: "user", entityId: user.id })]);
     throw accountLocked(user.lockedUntil, request.now);
@@ -192,7 +183,7 @@ export async function pinLogin(db: Db, env: AuthEnv, request: RequestInfo, body:
   const secretOk = await verifySecret(body.pin, user?.pinHash);
   if (!store || !user || !user.isActive || !secretOk) {
     await commit(db, [
-      ...(user && !secretOk ? [countUserFailure(db, user, request.now).statement] : []),
+      ...(user && !secretOk ? [countUserFailure(db, user.id, request.now)] : []),
       ...Object.keys(keys).map((key) => countFailure(db, key, request.now)),
       audit(db, request, { tenantId, actorType: "anonymous", actorId: user?.id, action: "auth.pin_login_failed", detail: { tenant: body.tenant, store: body.store, reason: !store ? "unknown_store" : !user ? "unknown_pin" : "inactive" } }),
     ]);
@@ -267,12 +258,18 @@ export async function refresh(db: Db, env: AuthEnv, request: RequestInfo, refres
       session.statement,
     ]);
   } catch (error) {
+    // Any other failure (D1 unavailable) is not evidence of theft: it must not sign the family out.
+    if (!isGuardFailure(error)) throw error;
     // Another request rotated this token between our read and write: the same token was used twice.
     await revokeFamily("auth.refresh_reuse", "concurrent use");
     throw unauthenticated("REFRESH_TOKEN_REUSED", "This refresh token was already used; for safety every session of this sign-in has ended");
   }
   return session.result;
 }
+
+/** The token's store still exists and is active (refresh ends the session otherwise; me and change-credential agree). */
+const liveStore = (store: typeof stores.$inferSelect | undefined): store is typeof stores.$inferSelect =>
+  store !== undefined && store.isActive && store.deletedAt === null;
 
 function permissionsQuery(db: Db, tenantId: string, userId: string, storeId: string) {
   return db
@@ -294,7 +291,7 @@ export async function me(ctx: ServiceContext) {
   ]);
   const user = userRows[0] as UserWithRoles | undefined;
   const store = storeRows[0] as typeof stores.$inferSelect | undefined;
-  if (!user || !user.isActive || !tenantRows[0] || !store) throw unauthenticated("SESSION_ENDED", "The user or store is no longer active; sign in again");
+  if (!user || !user.isActive || !tenantRows[0] || !liveStore(store)) throw unauthenticated("SESSION_ENDED", "The user or store is no longer active; sign in again");
   const s = storeDto(store);
   return {
     user: withRolesDto(user),
@@ -326,19 +323,20 @@ export async function changeCredential(ctx: ServiceContext, env: AuthEnv, body: 
   ]);
   const found = userRows[0] as UserWithRoles | undefined;
   const store = storeRows[0] as typeof stores.$inferSelect | undefined;
-  if (!found || !found.isActive || !store) throw unauthenticated("SESSION_ENDED", "The user or store is no longer active; sign in again");
+  // An inactive store ends the session here as at refresh: no fresh session for it comes out of this route.
+  if (!found || !found.isActive || !liveStore(store)) throw unauthenticated("SESSION_ENDED", "The user or store is no longer active; sign in again");
   const { storeRoles: storeRolesJson, ...user } = found;
   const storeRoles = userDto(user, JSON.parse(storeRolesJson)).storeRoles;
 
   if (user.lockedUntil && user.lockedUntil > request.now) throw accountLocked(user.lockedUntil, request.now);
   const secretOk = await verifySecret((body.currentPin ?? body.currentPassword)!, body.currentPin !== undefined ? user.pinHash : user.passwordHash);
   if (!secretOk) {
-    const counted = countUserFailure(db, user, request.now);
-    await commit(db, [
-      counted.statement,
+    const [counted] = await commit(db, [
+      countUserFailure(db, user.id, request.now),
       audit(db, request, { tenantId: scope.tenantId, actorType: "user", actorId: user.id, action: "auth.change_credential_failed", entity: "user", entityId: user.id }),
     ]);
-    if (counted.locks) throw accountLocked(request.now + LOCK_MS, request.now);
+    const lockedUntil = lockAfterFailure(counted as { lockedUntil: number | null }[], request.now);
+    if (lockedUntil !== null) throw accountLocked(lockedUntil, request.now);
     throw unauthenticated("INVALID_CREDENTIALS", "The current PIN or password is wrong");
   }
   const clash = clashes.find(() => newLookup !== null && newLookup !== user.pinLookup);
