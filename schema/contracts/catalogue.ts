@@ -32,7 +32,10 @@ export const UpdateTaxRateBody = updateOf({ name: Name, ...rateInput, isCompound
 export const TaxRateQuery = z.object({ search: Search, isActive: ActiveFilter });
 
 // Tax groups: an ordered list of rates; compound rates build on the ones before them.
-const RateIds = z.array(Id).max(10).refine((ids) => new Set(ids).size === ids.length, "lists a rate twice");
+/** A group's rates, in the order they apply. (A refinement, not .max(): zod would run .max() on a string too.) */
+const RateIds = z.array(Id)
+  .refine((ids) => ids.length <= 10, "lists at most 10 rates")
+  .refine((ids) => new Set(ids).size === ids.length, "lists a rate twice");
 export const TaxGroup = z.object({
   ...synced,
   name: z.string(),
@@ -84,12 +87,22 @@ export const Tender = z.object({
 });
 const TenderCode = z.string().trim().regex(/^[A-Za-z0-9_]{1,32}$/, "must be 1 to 32 letters, digits or _").transform((c) => c.toUpperCase());
 const tenderFields = {
-  code: TenderCode, name: Name, kind: z.enum(TENDER_KINDS), opensDrawer: z.boolean(), allowsChange: z.boolean(),
+  code: TenderCode, name: Name, kind: z.enum(TENDER_KINDS), isCash: z.boolean(), opensDrawer: z.boolean(), allowsChange: z.boolean(),
   sortOrder: z.int().min(0).max(1000), isActive: z.boolean(),
 };
-/** Cash tenders open the drawer, give change and get cash rounding unless told otherwise. */
+/**
+ * A cash tender (kind `cash`) is a cash tender for cash rounding (`isCash`), opens the drawer and gives change
+ * unless told otherwise; other kinds default to none of these.
+ */
 export const CreateTenderBody = z
-  .object({ id: Id.optional(), ...tenderFields, opensDrawer: z.boolean().optional(), allowsChange: z.boolean().optional(), sortOrder: tenderFields.sortOrder.default(0), isActive: z.boolean().default(true) })
-  .transform((b) => ({ ...b, isCash: b.kind === "cash", opensDrawer: b.opensDrawer ?? b.kind === "cash", allowsChange: b.allowsChange ?? b.kind === "cash" }));
+  .object({
+    id: Id.optional(), ...tenderFields, isCash: z.boolean().optional(), opensDrawer: z.boolean().optional(), allowsChange: z.boolean().optional(),
+    sortOrder: tenderFields.sortOrder.default(0), isActive: z.boolean().default(true),
+  })
+  .transform((b) => {
+    const cash = b.kind === "cash";
+    return { ...b, isCash: b.isCash ?? cash, opensDrawer: b.opensDrawer ?? cash, allowsChange: b.allowsChange ?? cash };
+  });
+/** Changing `kind` without naming `isCash` makes `isCash` follow the new kind. */
 export const UpdateTenderBody = updateOf(tenderFields);
-export const TenderQuery = z.object({ isActive: ActiveFilter });
+export const TenderQuery = z.object({ search: Search, kind: z.enum(TENDER_KINDS).optional(), isActive: ActiveFilter });

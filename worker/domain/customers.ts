@@ -1,10 +1,10 @@
-import { asc, eq, or, sql } from "drizzle-orm";
+import { eq, or, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { CreateCustomerBody, UpdateCustomerBody } from "../../schema/contracts/catalogue";
 import type { PageQuery } from "../../schema/contracts/common";
 import { customers } from "../../schema/db";
 import { contains } from "../db/paging";
-import { conflict } from "../http/errors";
+import { conflict, validationFailed } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto, withNulls } from "./entity";
 
@@ -32,10 +32,18 @@ export const customerService = {
           )
         : undefined,
       q.isActive === undefined ? undefined : eq(customers.isActive, q.isActive),
-    ], asc(sql`coalesce(${customers.lastName}, ${customers.companyName}, ${customers.firstName})`)),
+    ], sql`coalesce(${customers.lastName}, ${customers.companyName}, ${customers.firstName}), ${customers.firstName}, ${customers.id}`),
   get: entity.get,
   create: (ctx: ServiceContext, b: z.output<typeof CreateCustomerBody>) =>
     entity.create(ctx, withNulls(b, ["customerNumber", "firstName", "lastName", "companyName", "email", "phone", "address", "notes"] as const)),
-  update: (ctx: ServiceContext, id: string, { version: _v, ...b }: z.output<typeof UpdateCustomerBody>, v: number | undefined) => entity.update(ctx, id, b, v),
+  /** An update may not leave the customer without a first name, last name or company name. */
+  update: (ctx: ServiceContext, id: string, { version: _v, ...b }: z.output<typeof UpdateCustomerBody>, v: number | undefined) =>
+    entity.update(ctx, id, (current) => {
+      const name = (k: "firstName" | "lastName" | "companyName") => (b[k] === undefined ? current[k] : b[k]);
+      if (!name("firstName") && !name("lastName") && !name("companyName")) {
+        throw validationFailed([{ path: "firstName", message: "a customer needs a first name, last name or company name" }]);
+      }
+      return b;
+    }, v),
   remove: (ctx: ServiceContext, id: string, v: number | undefined) => entity.remove(ctx, id, v),
 };

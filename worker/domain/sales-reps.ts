@@ -1,13 +1,14 @@
-import { asc, eq, isNull, or } from "drizzle-orm";
+import { asc, eq, or, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { CreateSalesRepBody, UpdateSalesRepBody } from "../../schema/contracts/catalogue";
 import type { PageQuery } from "../../schema/contracts/common";
 import { salesReps, users } from "../../schema/db";
 import { contains } from "../db/paging";
 import type { TenantScope } from "../db/tenant-scope";
-import { conflict, unprocessable } from "../http/errors";
+import { conflict } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto, withNulls } from "./entity";
+import { requireReferences } from "./references";
 
 type Row = typeof salesReps.$inferSelect;
 
@@ -19,19 +20,16 @@ const entity = entityService({
   unique: (r: Row) => [{ column: "sales_reps.code", error: () => conflict("SALES_REP_CODE_TAKEN", `A sales rep with code ${r.code} already exists`) }],
 });
 
-/** A sales rep may be linked to a user of this tenant (so the till can preselect them). */
-async function checkUser(scope: TenantScope, userId: string | null | undefined) {
-  if (!userId) return;
-  const [found] = await scope.select(users, eq(users.id, userId), isNull(users.deletedAt));
-  if (!found) throw unprocessable("UNKNOWN_REFERENCE", "userId is not a user of this tenant", [{ path: "userId", message: "is not a user of this tenant" }]);
-}
+/** A sales rep may be linked to a user of this tenant (so the till can preselect them): 422 naming userId if not. */
+const checkUser = (scope: TenantScope, userId: string | null | undefined) =>
+  requireReferences(scope, [{ field: "userId", table: users, ids: userId, noun: "a user" }], "userId is not a user of this tenant");
 
 export const salesRepService = {
   list: (ctx: ServiceContext, q: PageQuery & { search?: string; isActive?: boolean }) =>
     entity.list(ctx, q, [
       q.search ? or(contains(salesReps.name, q.search), contains(salesReps.code, q.search)) : undefined,
       q.isActive === undefined ? undefined : eq(salesReps.isActive, q.isActive),
-    ], asc(salesReps.name)),
+    ], sql`${asc(salesReps.name)}, ${asc(salesReps.id)}`),
   get: entity.get,
   async create(ctx: ServiceContext, b: z.output<typeof CreateSalesRepBody>) {
     await checkUser(ctx.scope, b.userId);

@@ -1,10 +1,11 @@
-import { asc, eq, or } from "drizzle-orm";
+import { asc, eq, or, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { CreateSupplierBody, UpdateSupplierBody } from "../../schema/contracts/catalogue";
 import type { PageQuery } from "../../schema/contracts/common";
-import { suppliers } from "../../schema/db";
+import { productSuppliers, suppliers } from "../../schema/db";
 import { contains } from "../db/paging";
 import { conflict } from "../http/errors";
+import { updateEach } from "./cascade";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto, withNulls } from "./entity";
 
@@ -23,10 +24,14 @@ export const supplierService = {
     entity.list(ctx, q, [
       q.search ? or(contains(suppliers.name, q.search), contains(suppliers.code, q.search), contains(suppliers.contactName, q.search)) : undefined,
       q.isActive === undefined ? undefined : eq(suppliers.isActive, q.isActive),
-    ], asc(suppliers.name)),
+    ], sql`${asc(suppliers.name)}, ${asc(suppliers.id)}`),
   get: entity.get,
   create: (ctx: ServiceContext, b: z.output<typeof CreateSupplierBody>) =>
     entity.create(ctx, withNulls(b, ["code", "contactName", "email", "phone", "address", "notes"] as const)),
   update: (ctx: ServiceContext, id: string, { version: _v, ...b }: z.output<typeof UpdateSupplierBody>, v: number | undefined) => entity.update(ctx, id, b, v),
-  remove: (ctx: ServiceContext, id: string, v: number | undefined) => entity.remove(ctx, id, v),
+  /** Soft delete; the supplier's product links go with it, in the same batch, each with its change-feed row. */
+  remove: (ctx: ServiceContext, id: string, v: number | undefined) =>
+    entity.remove(ctx, id, v, updateEach(ctx.scope, {
+      table: productSuppliers, kind: "product_supplier", where: eq(productSuppliers.supplierId, id), op: "delete", now: ctx.request.now,
+    })),
 };

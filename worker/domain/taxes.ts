@@ -57,10 +57,10 @@ export const taxRateService = {
 const groupRatesJson = sql<string>`(SELECT json_group_array(json_object('id', r.id, 'name', r.name, 'rateMillionths', r.rate_millionths, 'isCompound', r.is_compound, 'sortOrder', gr.sort_order))
   FROM ${taxGroupRates} gr JOIN ${taxRates} r ON r.id = gr.tax_rate_id WHERE gr.tax_group_id = "tax_groups"."id" AND r.deleted_at IS NULL)`;
 
-const groupDto = (g: GroupRow, groupRates: GroupRate[]) => ({
-  ...plainDto(g),
-  rates: [...groupRates].sort((a, b) => a.sortOrder - b.sortOrder).map((r) => ({ ...r, isCompound: !!r.isCompound, rate: toBasisPoints(r.rateMillionths) })),
-});
+/** A group's rates in the order they apply, each with its rate in basis points too. */
+const ratesDto = (groupRates: GroupRate[]) =>
+  [...groupRates].sort((a, b) => a.sortOrder - b.sortOrder).map((r) => ({ ...r, isCompound: !!r.isCompound, rate: toBasisPoints(r.rateMillionths) }));
+const groupDto = (g: GroupRow, groupRates: GroupRate[]) => ({ ...plainDto(g), rates: ratesDto(groupRates) });
 const withRatesDto = (row: GroupRow & { rates: string }) => {
   const { rates: json, ...group } = row;
   return groupDto(group, JSON.parse(json) as GroupRate[]);
@@ -76,12 +76,19 @@ const groups = entityService({
 
 const selectGroups = (scope: TenantScope) => scope.db.select({ ...getTableColumns(taxGroups), rates: groupRatesJson }).from(taxGroups);
 
-/** 422 unless every id is a live rate of this tenant. */
-async function checkRates(scope: TenantScope, ids: string[]) {
-  if (ids.length === 0) return;
-  const found = new Set((await scope.select(taxRates, inArray(taxRates.id, ids), isNull(taxRates.deletedAt))).map((r) => (r as RateRow).id));
-  const fields = ids.flatMap((id, i) => (found.has(id) ? [] : [{ path: `taxRateIds.${i}`, message: "is not a tax rate of this tenant" }]));
+/**
+ * The rates `taxRateIds` names, in its order, as a group answers them: 422 UNKNOWN_REFERENCE naming each
+ * `taxRateIds.<i>` that is not a live rate of this tenant. The write answers from these, without reading again.
+ */
+async function groupRatesOf(scope: TenantScope, ids: string[]): Promise<GroupRate[]> {
+  if (ids.length === 0) return [];
+  const byId = new Map((await scope.select(taxRates, inArray(taxRates.id, ids), isNull(taxRates.deletedAt))).map((r) => [(r as RateRow).id, r as RateRow]));
+  const fields = ids.flatMap((id, i) => (byId.has(id) ? [] : [{ path: `taxRateIds.${i}`, message: "is not a tax rate of this tenant" }]));
   if (fields.length) throw unprocessable("UNKNOWN_REFERENCE", "taxRateIds names rates that do not exist", fields);
+  return ids.map((id, sortOrder) => {
+    const r = byId.get(id)!;
+    return { id, name: r.name, rateMillionths: r.rateMillionths, isCompound: r.isCompound, sortOrder };
+  });
 }
 
 /** Statements that make the group's rates exactly these, in this order. */
@@ -100,16 +107,18 @@ export const taxGroupService = {
     if (!row) throw notFound("Tax group");
     return withRatesDto(row as GroupRow & { rates: string });
   },
+  /** The group and its rates (tax_group_rates) in one batch, with its change-feed row. */
   async create(ctx: ServiceContext, b: z.output<typeof CreateTaxGroupBody>) {
-    await checkRates(ctx.scope, b.taxRateIds);
+    const groupRates = await groupRatesOf(ctx.scope, b.taxRateIds);
     const id = b.id ?? crypto.randomUUID();
-    await groups.create(ctx, { id, name: b.name }, replaceRates(ctx.scope, id, b.taxRateIds));
-    return taxGroupService.get(ctx, id);
+    const created = await groups.create(ctx, { id, name: b.name }, replaceRates(ctx.scope, id, b.taxRateIds));
+    return { ...created, rates: ratesDto(groupRates) };
   },
+  /** `taxRateIds`, when given, replaces the group's rates (and their order) in the same batch as the group's new version. */
   async update(ctx: ServiceContext, id: string, { version: _v, taxRateIds, ...b }: z.output<typeof UpdateTaxGroupBody>, v: number | undefined) {
-    if (taxRateIds) await checkRates(ctx.scope, taxRateIds);
-    await groups.update(ctx, id, b, v, () => (taxRateIds ? replaceRates(ctx.scope, id, taxRateIds) : []));
-    return taxGroupService.get(ctx, id);
+    const groupRates = taxRateIds ? await groupRatesOf(ctx.scope, taxRateIds) : undefined;
+    const updated = await groups.update(ctx, id, b, v, () => (taxRateIds ? replaceRates(ctx.scope, id, taxRateIds) : []));
+    return groupRates ? { ...updated, rates: ratesDto(groupRates) } : taxGroupService.get(ctx, id);
   },
   /** A group live products use cannot go (move them to another group first). */
   async remove(ctx: ServiceContext, id: string, v: number | undefined) {

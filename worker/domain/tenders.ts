@@ -1,8 +1,9 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, or, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { CreateTenderBody, UpdateTenderBody } from "../../schema/contracts/catalogue";
 import type { PageQuery } from "../../schema/contracts/common";
 import { tenders } from "../../schema/db";
+import { contains } from "../db/paging";
 import { conflict } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto } from "./entity";
@@ -24,11 +25,17 @@ const entity = entityService({
 });
 
 export const tenderService = {
-  list: (ctx: ServiceContext, q: PageQuery & { isActive?: boolean }) =>
-    entity.list(ctx, q, [q.isActive === undefined ? undefined : eq(tenders.isActive, q.isActive)], asc(tenders.sortOrder)),
+  /** In till order (sortOrder, then code); `search` matches code and name. */
+  list: (ctx: ServiceContext, q: PageQuery & { search?: string; kind?: Row["kind"]; isActive?: boolean }) =>
+    entity.list(ctx, q, [
+      q.search ? or(contains(tenders.code, q.search), contains(tenders.name, q.search)) : undefined,
+      q.kind ? eq(tenders.kind, q.kind) : undefined,
+      q.isActive === undefined ? undefined : eq(tenders.isActive, q.isActive),
+    ], sql`${asc(tenders.sortOrder)}, ${asc(tenders.code)}`),
   get: entity.get,
   create: (ctx: ServiceContext, b: z.output<typeof CreateTenderBody>) => entity.create(ctx, b),
+  /** A new kind brings its own `isCash` unless the body names one. */
   update: (ctx: ServiceContext, id: string, { version: _v, ...b }: z.output<typeof UpdateTenderBody>, v: number | undefined) =>
-    entity.update(ctx, id, { ...b, ...(b.kind ? { isCash: b.kind === "cash" } : {}) }, v),
+    entity.update(ctx, id, { ...b, isCash: b.isCash ?? (b.kind ? b.kind === "cash" : undefined) }, v),
   remove: (ctx: ServiceContext, id: string, v: number | undefined) => entity.remove(ctx, id, v),
 };

@@ -26,13 +26,13 @@ export function crudRoutes<QS extends z.ZodObject, CS extends z.ZodType, US exte
   permissions: { view: Permission; create: Permission; edit: Permission; delete: Permission };
   schemas: { item: z.ZodType; query: QS; create: CS; update: US };
   service: CrudService<z.output<QS>, z.output<CS>, z.output<US>, Dto>;
-  describe?: { create?: string; remove?: string };
+  describe?: { list?: string; create?: string; remove?: string };
 }): AnyRoute[] {
   const { path, tag, noun, permissions, schemas, service } = options;
   return [
     route({
       method: "get", path, tag, auth: "user", permission: permissions.view,
-      summary: `List ${noun}s`, query: PageQuery.extend(schemas.query.shape), response: schemas.item, paged: true,
+      summary: `List ${noun}s`, description: options.describe?.list, query: PageQuery.extend(schemas.query.shape), response: schemas.item, paged: true,
       handler: (c, { query }) => service.list(serviceContext(c), query as never),
     }),
     route({

@@ -8,4 +8,8 @@ export const customerRoutes = crudRoutes({
   permissions: { view: "customers.view", create: "customers.create", edit: "customers.edit", delete: "customers.edit" },
   schemas: { item: Customer, query: CustomerQuery, create: CreateCustomerBody, update: UpdateCustomerBody },
   service: customerService,
+  describe: {
+    list: "`search` matches the full name (\"Astrid Lind\"), company, email, phone and customer number.",
+    remove: "Soft delete; the spec lets customers.edit do it. Tills learn of it from the change feed.",
+  },
 });

@@ -7,4 +7,5 @@ export const supplierRoutes = crudRoutes({
   permissions: { view: "suppliers.view", create: "suppliers.create", edit: "suppliers.edit", delete: "suppliers.delete" },
   schemas: { item: Supplier, query: SupplierQuery, create: CreateSupplierBody, update: UpdateSupplierBody },
   service: supplierService,
+  describe: { remove: "Soft delete; the supplier's product links are deleted with it, in the same batch, and tills learn of both from the change feed." },
 });

@@ -7,5 +7,7 @@ export const tenderRoutes = crudRoutes({
   permissions: { view: "tenders.view", create: "tenders.manage", edit: "tenders.manage", delete: "tenders.manage" },
   schemas: { item: Tender, query: TenderQuery, create: CreateTenderBody, update: UpdateTenderBody },
   service: tenderService,
-  describe: { create: "Codes are upper-cased and unique per tenant. A cash tender opens the drawer, gives change and gets the store's cash rounding unless told otherwise." },
+  describe: {
+    create: "Codes are upper-cased and unique per tenant (409 TENDER_CODE_TAKEN). A tender of kind `cash` is a cash tender (`isCash`: the store's cash rounding applies), opens the drawer and gives change unless the body says otherwise; other kinds default to none of these.",
+  },
 });
