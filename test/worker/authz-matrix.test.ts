@@ -148,6 +148,7 @@ describe("authorisation matrix", () => {
     // ...while tenant B's own admin finds it, so the 404 is tenancy, not a bad id.
     const own = await api(r.method.toUpperCase(), withId(r.path, id), { token: b.adminToken, body: VALID_BODIES[key(r)] });
     expect(own.status).not.toBe(404);
+    expect(own.status, JSON.stringify(own.json)).toBeLessThan(500);
     if (r.method === "get") expect(own.status).toBe(200);
   });
 
