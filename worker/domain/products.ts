@@ -9,28 +9,12 @@ import type { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound } from "../http/errors";
 import { updateEach } from "./cascade";
 import type { ServiceContext } from "./context";
-import { entityService } from "./entity";
+import { entityService, plainDto } from "./entity";
 import { requireReferences, type Reference } from "./references";
-import { toIso } from "./versioning";
 
 type ProductRow = typeof products.$inferSelect;
 
-export const productDto = (p: ProductRow): Product => ({
-  id: p.id,
-  sku: p.sku,
-  barcode: p.barcode,
-  name: p.name,
-  description: p.description,
-  departmentId: p.departmentId,
-  taxGroupId: p.taxGroupId,
-  costPrice: p.costPrice,
-  sellPrice: p.sellPrice,
-  trackStock: p.trackStock,
-  isActive: p.isActive,
-  version: p.version,
-  createdAt: toIso(p.createdAt),
-  updatedAt: toIso(p.updatedAt),
-});
+export const productDto = (row: ProductRow): Product => plainDto(row);
 
 export const productUniqueRules = (row: { sku: string; barcode: string | null }) => [
   { column: "products.sku", error: () => conflict("SKU_TAKEN", `Another product has SKU ${row.sku}`) },

@@ -6,26 +6,11 @@ import { storePins, stores, userStoreRoles } from "../../schema/db";
 import { contains } from "../db/paging";
 import { conflict } from "../http/errors";
 import type { ServiceContext } from "./context";
-import { entityService } from "./entity";
-import { toIso } from "./versioning";
+import { entityService, plainDto } from "./entity";
 
 type StoreRow = typeof stores.$inferSelect;
 
-export const storeDto = (s: StoreRow): Store => ({
-  id: s.id,
-  code: s.code,
-  name: s.name,
-  currency: s.currency,
-  timeZone: s.timeZone,
-  pricesIncludeTax: s.pricesIncludeTax,
-  cashRoundingUnit: s.cashRoundingUnit,
-  address: s.address,
-  phone: s.phone,
-  isActive: s.isActive,
-  version: s.version,
-  createdAt: toIso(s.createdAt),
-  updatedAt: toIso(s.updatedAt),
-});
+export const storeDto = (row: StoreRow): Store => plainDto(row);
 
 const storeEntity = entityService({
   label: "Store",
