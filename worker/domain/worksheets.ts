@@ -8,6 +8,7 @@ import type { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound, unprocessable, type FieldError } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { entityService } from "./entity";
+import { requireReferences } from "./references";
 import { recordAudit, recordChange } from "./journal";
 import { commitWrite, toIso, toIsoOrNull } from "./versioning";
 
@@ -82,13 +83,8 @@ export async function getWorksheet(ctx: ServiceContext, id: string) {
   return dto(rows[0] as WorksheetRow, items as ItemRow[]);
 }
 
-async function checkStores(scope: TenantScope, storeIds: string[]) {
-  if (storeIds.length === 0) return;
-  const found = await scope.select(stores, inArray(stores.id, storeIds), isNull(stores.deletedAt));
-  const known = new Set(found.map((s) => (s as { id: string }).id));
-  const fields = storeIds.flatMap((id, i) => (known.has(id) ? [] : [{ path: `storeIds.${i}`, message: "is not a store of this tenant" }]));
-  if (fields.length) throw unprocessable("UNKNOWN_REFERENCE", "storeIds names stores that do not exist", fields);
-}
+const checkStores = (scope: TenantScope, storeIds: string[]) =>
+  requireReferences(scope, [{ field: "storeIds", table: stores, ids: storeIds, noun: "a store" }], "storeIds names stores that do not exist");
 
 export async function createWorksheet(ctx: ServiceContext, body: WorksheetBody) {
   const storeIds = body.kind === "price_change" ? body.storeIds : [];
