@@ -57,6 +57,38 @@ export const storePins = sqliteTable("store_pins", {
   index("store_pins_user_idx").on(t.userId),
 ]);
 
+/**
+ * A sign-in: what a refresh-token family and its access tokens belong to. Every write checks, inside its own
+ * batch, that its session is live (not revoked, its user active, its device not revoked), so ending a session
+ * stops its writes at once. `deviceId` is the enrolled device it was started from, if any.
+ */
+export const sessions = sqliteTable("sessions", {
+  id: text("id").primaryKey(),
+  tenantId: tenantId(),
+  userId: text("user_id").notNull().references(() => users.id),
+  storeId: text("store_id").notNull(),
+  deviceId: text("device_id"),
+  method: text("method", { enum: ["password", "pin"] }).notNull(),
+  createdAt: integer("created_at").notNull(),
+  lastUsedAt: integer("last_used_at").notNull(),
+  revokedAt: integer("revoked_at"),
+  revokeReason: text("revoke_reason"),
+}, (t) => [index("sessions_user_idx").on(t.userId), index("sessions_device_idx").on(t.deviceId)]);
+
+/**
+ * One-time credential resets issued by the platform operator (a tenant locked out of its last administrator):
+ * the code is shown once, stored as a SHA-256 hash, expires, and is spent by its first use.
+ */
+export const credentialResets = sqliteTable("credential_resets", {
+  id: text("id").primaryKey(),
+  tenantId: tenantId(),
+  userId: text("user_id").notNull().references(() => users.id),
+  codeHash: text("code_hash").notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  usedAt: integer("used_at"),
+}, (t) => [uniqueIndex("credential_resets_code_uq").on(t.codeHash), index("credential_resets_user_idx").on(t.userId)]);
+
 /** Rotating refresh tokens, stored as SHA-256 hashes; a family is one login's chain of rotations. */
 export const refreshTokens = sqliteTable("refresh_tokens", {
   id: text("id").primaryKey(),

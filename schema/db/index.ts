@@ -2,3 +2,4 @@ export * from "./tenants";
 export * from "./identity";
 export * from "./journal";
 export * from "./catalogue";
+export * from "./devices";

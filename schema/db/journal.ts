@@ -47,3 +47,18 @@ export const batchGuard = sqliteTable("batch_guard", {
   id: integer("id").primaryKey(),
   ok: integer("ok").notNull(),
 }, (t) => [check("batch_guard_ok", sql`${t.ok} = 1`)]);
+
+/**
+ * Named guards that abort a D1 batch: a batch upserts the row of a kind with `ok` computed by a subquery over the
+ * state the batch's own statements leave, and the kind's CHECK fails the whole batch when it is not 1. The
+ * constraint's name in the error says which guard failed.
+ * - session_live: the caller's session is live, its user active, its device not revoked (every user write).
+ * - last_administrator: the tenant still has an active user holding every permission in some active store.
+ */
+export const writeGuards = sqliteTable("write_guards", {
+  kind: text("kind").primaryKey(),
+  ok: integer("ok").notNull(),
+}, (t) => [
+  check("session_live", sql`${t.kind} <> 'session' OR ${t.ok} = 1`),
+  check("last_administrator", sql`${t.kind} <> 'last_admin' OR ${t.ok} = 1`),
+]);

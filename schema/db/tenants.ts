@@ -11,6 +11,8 @@ export const tenants = sqliteTable("tenants", {
   taxRounding: text("tax_rounding", { enum: ["line", "document"] }).notNull().default("line"),
   /** Browser origins (tills, back office) allowed by CORS, JSON array of strings. */
   corsOrigins: text("cors_origins", { mode: "json" }).$type<string[]>().notNull().default([]),
+  /** Digits of the PINs the server generates for this tenant's users (4 to 8). */
+  pinLength: integer("pin_length").notNull().default(4),
   ...syncedColumns(),
 }, (t) => [uniqueIndex("tenants_slug_uq").on(t.slug)]);
 

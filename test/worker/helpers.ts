@@ -49,12 +49,17 @@ export interface TestTenant {
   storeCode: string;
   adminId: string;
   adminRoleId: string;
+  /** The administrator's password (back office) and generated PIN (tills). */
+  adminPassword: string;
+  adminPin: string;
   adminToken: string;
   adminRefresh: string;
   roles: Record<string, string>;
 }
 
-/** Onboard a fresh tenant (store S001, admin/1234) and sign the admin in. */
+export const ADMIN_PASSWORD = "correct horse battery";
+
+/** Onboard a fresh tenant (store S001, admin with ADMIN_PASSWORD and a generated PIN) and sign the admin in. */
 export async function createTenant(options: { slug?: string; pricesIncludeTax?: boolean; corsOrigins?: string[] } = {}): Promise<TestTenant> {
   const slug = options.slug ?? uniqueSlug();
   const created = await api("POST", "/api/v1/tenants", {
@@ -65,11 +70,11 @@ export async function createTenant(options: { slug?: string; pricesIncludeTax?: 
       currency: "SEK",
       corsOrigins: options.corsOrigins ?? [],
       store: { code: "S001", name: "Main Store", currency: "SEK", timeZone: "Europe/Stockholm", pricesIncludeTax: options.pricesIncludeTax ?? true, cashRoundingUnit: 100 },
-      admin: { username: "admin", displayName: "Administrator", pin: "1234", password: "correct horse battery" },
+      admin: { username: "admin", displayName: "Administrator", password: ADMIN_PASSWORD },
     },
   });
   if (created.status !== 201) throw new Error(`tenant onboarding failed: ${created.status} ${JSON.stringify(created.json)}`);
-  const login = await api("POST", "/api/v1/auth/login", { body: { tenant: slug, username: "admin", pin: "1234" } });
+  const login = await api("POST", "/api/v1/auth/login", { body: { tenant: slug, username: "admin", password: ADMIN_PASSWORD } });
   if (login.status !== 200) throw new Error(`admin login failed: ${login.status} ${JSON.stringify(login.json)}`);
   const roleList = await api("GET", "/api/v1/roles", { token: login.json.data.accessToken });
   return {
@@ -79,6 +84,8 @@ export async function createTenant(options: { slug?: string; pricesIncludeTax?: 
     storeCode: "S001",
     adminId: created.json.data.admin.id,
     adminRoleId: created.json.data.adminRole.id,
+    adminPassword: ADMIN_PASSWORD,
+    adminPin: created.json.data.admin.pin,
     adminToken: login.json.data.accessToken,
     adminRefresh: login.json.data.refreshToken,
     roles: Object.fromEntries(roleList.json.data.map((r: { name: string; id: string }) => [r.name, r.id])),

@@ -73,12 +73,12 @@ describe("stores", () => {
       expect(admin.storeRoles).toContainEqual({ storeId: s2.id, roleId: tt.adminRoleId });
       expect(admin.storeRoles).toHaveLength(2);
 
-      const login = await api("POST", "/api/v1/auth/login", { body: { tenant: tt.slug, username: "admin", pin: "1234", store: "S002" } });
+      const login = await api("POST", "/api/v1/auth/login", { body: { tenant: tt.slug, username: "admin", password: tt.adminPassword, store: "S002" } });
       expect(login.status).toBe(200);
       expect(login.json.data.store).toMatchObject({ id: s2.id, code: "S002" });
       const current = await api("GET", "/api/v1/stores/current", { token: login.json.data.accessToken });
       expect(current.json.data).toEqual(s2);
-      const pin = await api("POST", "/api/v1/auth/pin-login", { body: { tenant: tt.slug, store: "S002", pin: "1234" } });
+      const pin = await api("POST", "/api/v1/auth/pin-login", { body: { tenant: tt.slug, store: "S002", pin: tt.adminPin } });
       expect(pin.status).toBe(200);
       expect(pin.json.data.user.id).toBe(tt.adminId);
 
@@ -155,7 +155,7 @@ describe("stores", () => {
       const tt = await createTenant({ slug: uniqueSlug("sto-code") });
       const res = await put(tt, tt.storeId, { version: 1, code: "MAIN" });
       expect(res.json.data.code).toBe("MAIN");
-      const login = await api("POST", "/api/v1/auth/login", { body: { tenant: tt.slug, username: "admin", pin: "1234", store: "MAIN" } });
+      const login = await api("POST", "/api/v1/auth/login", { body: { tenant: tt.slug, username: "admin", password: tt.adminPassword, store: "MAIN" } });
       expect(login.status).toBe(200);
       expect(login.json.data.store.id).toBe(tt.storeId);
     });

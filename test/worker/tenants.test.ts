@@ -9,7 +9,7 @@ const onboarding = (slug: string, extra: Record<string, unknown> = {}) => ({
   name: `Tenant ${slug}`,
   currency: "EUR",
   store: { code: "HQ", name: "Head office", currency: "EUR", timeZone: "Europe/Paris", pricesIncludeTax: true },
-  admin: { username: "Boss", displayName: "The Boss", password: "a long enough password", pin: "2468" },
+  admin: { username: "Boss", displayName: "The Boss", password: "a long enough password" },
   ...extra,
 });
 // `token` null: no Authorization header at all
@@ -63,7 +63,7 @@ describe("tenants", () => {
       const { tenant, store, admin, adminRole } = res.json.data;
       expect(tenant).toMatchObject({ slug, name: `Tenant ${slug}`, currency: "EUR", taxRounding: "line", corsOrigins: ["https://till.example.com"], version: 1 });
       expect(store).toMatchObject({ code: "HQ", name: "Head office", currency: "EUR", timeZone: "Europe/Paris", pricesIncludeTax: true, cashRoundingUnit: 1, isActive: true, version: 1 });
-      expect(admin).toEqual({ id: expect.any(String), username: "boss" });
+      expect(admin).toEqual({ id: expect.any(String), username: "boss", pin: expect.stringMatching(/^\d{4}$/) });
       expect(adminRole).toEqual({ id: expect.any(String), name: "Administrator" });
 
       // rows in D1, all of this tenant
@@ -81,7 +81,7 @@ describe("tenants", () => {
       expect(login.status).toBe(200);
       expect(login.json.data.store).toEqual({ id: store.id, code: "HQ", name: "Head office" });
       expect(login.json.data.permissions).toEqual([...ALL_PERMISSIONS].sort());
-      const pinLogin = await api("POST", "/api/v1/auth/pin-login", { body: { tenant: slug, store: "HQ", pin: "2468" } });
+      const pinLogin = await api("POST", "/api/v1/auth/pin-login", { body: { tenant: slug, store: "HQ", pin: admin.pin } });
       expect(pinLogin.status).toBe(200);
       expect(pinLogin.json.data.user.id).toBe(admin.id);
       const me = await api("GET", "/api/v1/auth/me", { token: login.json.data.accessToken });
@@ -105,7 +105,7 @@ describe("tenants", () => {
       const username = uniqueSlug("dupadmin");
       const code = uniqueSlug("DUP");
       const before = await orphans();
-      const again = await onboard(onboarding(t.slug, { store: { code, name: "Dup", currency: "EUR", timeZone: "Europe/Paris", pricesIncludeTax: true }, admin: { username, displayName: "Dup", pin: "1111" } }));
+      const again = await onboard(onboarding(t.slug, { store: { code, name: "Dup", currency: "EUR", timeZone: "Europe/Paris", pricesIncludeTax: true }, admin: { username, displayName: "Dup", password: "a long enough password" } }));
       expect(again.status).toBe(409);
       expect(again.json.code).toBe("TENANT_SLUG_TAKEN");
       expect(again.json.error).toContain(t.slug);
@@ -119,17 +119,22 @@ describe("tenants", () => {
       expect(ownUsers).toBe(1);
     });
 
-    it("onboards an administrator with a password only (no PIN rows), who signs in by password", async () => {
-      const slug = uniqueSlug("ten-pw");
-      const res = await onboard(onboarding(slug, { taxRounding: "document", admin: { username: "owner", displayName: "Owner", password: "a long enough password" } }));
+    it("generates the administrator's PIN with the tenant's PIN length, shows it once and stores only its hashes", async () => {
+      const slug = uniqueSlug("ten-pin");
+      const res = await onboard(onboarding(slug, { taxRounding: "document", pinLength: 6 }));
       expect(res.status).toBe(201);
-      expect(res.json.data.tenant.taxRounding).toBe("document");
-      const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM store_pins WHERE tenant_id = ?").bind(res.json.data.tenant.id).first<{ n: number }>())!;
-      expect(n).toBe(0);
-      const login = await api("POST", "/api/v1/auth/login", { body: { tenant: slug, username: "owner", password: "a long enough password" } });
-      expect(login.status).toBe(200);
-      const me = await api("GET", "/api/v1/auth/me", { token: login.json.data.accessToken });
-      expect(me.json.data.user).toMatchObject({ hasPin: false, hasPassword: true });
+      expect(res.json.data.tenant).toMatchObject({ taxRounding: "document", pinLength: 6 });
+      const pin = res.json.data.admin.pin as string;
+      expect(pin).toMatch(/^\d{6}$/);
+      const row = await env.DB.prepare("SELECT pin_hash, pin_lookup FROM users WHERE id = ?").bind(res.json.data.admin.id).first<{ pin_hash: string; pin_lookup: string }>();
+      expect(row!.pin_hash).toMatch(/^pbkdf2_sha256\$/);
+      expect(JSON.stringify(row)).not.toContain(pin);
+      const dump = JSON.stringify((await env.DB.prepare("SELECT * FROM audit_log WHERE tenant_id = ?").bind(res.json.data.tenant.id).all()).results);
+      expect(dump).not.toContain(`"${pin}"`);
+      // a person cannot choose the administrator's PIN
+      const chosen = await onboard(onboarding(uniqueSlug("ten-pin"), { admin: { username: "boss", displayName: "Boss", password: "a long enough password", pin: "2468" } }));
+      expect(chosen.status).toBe(400);
+      expect((await onboard(onboarding(uniqueSlug("ten-pin"), { pinLength: 3 }))).json.fields.map((f: { path: string }) => f.path)).toEqual(["pinLength"]);
     });
 
     it("validates the body with 400 naming the fields", async () => {
@@ -143,7 +148,7 @@ describe("tenants", () => {
       expect(bad.status).toBe(400);
       expect(bad.json.code).toBe("VALIDATION_ERROR");
       expect([...new Set(bad.json.fields.map((f: { path: string }) => f.path))].sort()).toEqual(
-        ["admin.pin", "corsOrigins.0", "corsOrigins.1", "currency", "slug", "store.timeZone"].sort(),
+        ["admin.password", "corsOrigins.0", "corsOrigins.1", "currency", "slug", "store.timeZone"].sort(),
       );
     });
   });
@@ -154,7 +159,7 @@ describe("tenants", () => {
       const res = await getTenant(t.tenantId);
       expect(res.status).toBe(200);
       expect(res.json.data).toEqual({
-        id: t.tenantId, slug: t.slug, name: `Tenant ${t.slug}`, currency: "SEK", taxRounding: "line", corsOrigins: [], version: 1,
+        id: t.tenantId, slug: t.slug, name: `Tenant ${t.slug}`, currency: "SEK", taxRounding: "line", corsOrigins: [], pinLength: 4, version: 1,
         createdAt: expect.any(String), updatedAt: expect.any(String),
       });
       const unknown = await getTenant(crypto.randomUUID());

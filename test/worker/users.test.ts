@@ -118,9 +118,9 @@ describe("users", () => {
     });
 
     it("refuses a PIN another user of the same store has (409 PIN_IN_USE) but allows it in a different store", async () => {
-      // the admin has PIN 1234 in S001
+      // the admin has a PIN in S001
       const before = await journalCounts(t.tenantId);
-      const clash = await post(t, { username: uniqueSlug("clash"), displayName: "Clash", pin: "1234", storeRoles: [{ storeId: t.storeId, roleId: t.roles.Cashier }] });
+      const clash = await post(t, { username: uniqueSlug("clash"), displayName: "Clash", pin: t.adminPin, storeRoles: [{ storeId: t.storeId, roleId: t.roles.Cashier }] });
       expect(clash.status).toBe(409);
       expect(clash.json.code).toBe("PIN_IN_USE");
       expect(clash.json.error).toContain("S001");
@@ -129,11 +129,11 @@ describe("users", () => {
       // a store made by someone without a PIN: the admin (and their PIN) is not there
       const creator = await userWith(t, ["stores.create"]);
       const s3 = await createStore(t, "S003", {}, creator.token);
-      const elsewhere = await post(t, { username: uniqueSlug("free"), displayName: "Free", pin: "1234", storeRoles: [{ storeId: s3.id, roleId: t.roles.Cashier }] });
+      const elsewhere = await post(t, { username: uniqueSlug("free"), displayName: "Free", pin: t.adminPin, storeRoles: [{ storeId: s3.id, roleId: t.roles.Cashier }] });
       expect(elsewhere.status).toBe(201);
       expect(elsewhere.json.data.hasPin).toBe(true);
       // the PIN works in its own store and names that user there
-      const pinLogin = await api("POST", "/api/v1/auth/pin-login", { body: { tenant: t.slug, store: "S003", pin: "1234" } });
+      const pinLogin = await api("POST", "/api/v1/auth/pin-login", { body: { tenant: t.slug, store: "S003", pin: t.adminPin } });
       expect(pinLogin.status).toBe(200);
       expect(pinLogin.json.data.user.id).toBe(elsewhere.json.data.id);
 

@@ -3,7 +3,8 @@ import { isPermission, type Permission } from "../../schema/permissions";
 import { unauthenticated } from "../http/errors";
 import { ACCESS_TOKEN_ALG, signingKeys } from "./keys";
 
-export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+/** Short: reads may run to the end of a token's life after its session ends (writes stop at once). */
+export const ACCESS_TOKEN_TTL_SECONDS = 5 * 60;
 const AUDIENCE = "edge-pos-api";
 const DEFAULT_ISSUER = "edge-pos";
 
@@ -13,6 +14,10 @@ export interface AccessClaims {
   storeId: string;
   /** The user's permissions in that store when the token was issued; a role change shows at the next refresh. */
   permissions: Permission[];
+  /** The sign-in the token belongs to; every write checks it is still live. */
+  sessionId: string;
+  /** The enrolled device the session was started from, if any. */
+  deviceId: string | null;
 }
 
 interface KeyEnv {
@@ -23,7 +28,7 @@ interface KeyEnv {
 export async function signAccessToken(env: KeyEnv, claims: AccessClaims, nowMs: number): Promise<string> {
   const keys = await signingKeys(env.JWT_PRIVATE_KEY);
   const iat = Math.floor(nowMs / 1000);
-  return new SignJWT({ tid: claims.tenantId, sid: claims.storeId, perms: claims.permissions })
+  return new SignJWT({ tid: claims.tenantId, sid: claims.storeId, ses: claims.sessionId, ...(claims.deviceId ? { dev: claims.deviceId } : {}), perms: claims.permissions })
     .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, kid: keys.kid, typ: "at+jwt" })
     .setSubject(claims.userId)
     .setIssuer(env.JWT_ISSUER ?? DEFAULT_ISSUER)
@@ -44,11 +49,18 @@ export async function verifyAccessToken(env: KeyEnv, token: string): Promise<Acc
       typ: "at+jwt",
       requiredClaims: ["sub", "exp", "iat"],
     });
-    const { sub, tid, sid, perms } = payload as { sub?: unknown; tid?: unknown; sid?: unknown; perms?: unknown };
-    if (typeof sub !== "string" || typeof tid !== "string" || typeof sid !== "string" || !Array.isArray(perms)) {
+    const { sub, tid, sid, ses, dev, perms } = payload as Record<string, unknown>;
+    if (typeof sub !== "string" || typeof tid !== "string" || typeof sid !== "string" || typeof ses !== "string" || !Array.isArray(perms) || (dev !== undefined && typeof dev !== "string")) {
       throw unauthenticated("INVALID_TOKEN", "The access token is missing claims");
     }
-    return { userId: sub, tenantId: tid, storeId: sid, permissions: perms.filter((p): p is Permission => typeof p === "string" && isPermission(p)) };
+    return {
+      userId: sub,
+      tenantId: tid,
+      storeId: sid,
+      sessionId: ses,
+      deviceId: dev ?? null,
+      permissions: perms.filter((p): p is Permission => typeof p === "string" && isPermission(p)),
+    };
   } catch (error) {
     if (error instanceof errors.JWTExpired) throw unauthenticated("TOKEN_EXPIRED", "The access token has expired; refresh it");
     if (error instanceof errors.JOSEError) throw unauthenticated("INVALID_TOKEN", "The access token is not valid");

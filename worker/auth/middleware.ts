@@ -1,6 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import type { Permission } from "../../schema/permissions";
+import { createDb } from "../db/client";
 import { TenantScope } from "../db/tenant-scope";
+import { withSessionGuard } from "../db/write-guard";
 import type { AppEnv } from "../http/app";
 import { forbidden, unauthenticated } from "../http/errors";
 import { verifyAccessToken } from "./access-token";
@@ -16,8 +18,10 @@ export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = bearer(c.req.header("Authorization"));
   if (!token) throw unauthenticated("UNAUTHENTICATED", "Send an access token as `Authorization: Bearer <token>`");
   const claims = await verifyAccessToken(c.env, token);
+  const db = createDb(withSessionGuard(c.get("meter").wrap(c.env.DB), claims.sessionId));
+  c.set("db", db);
   c.set("actor", { ...claims, permissions: new Set(claims.permissions) });
-  c.set("scope", new TenantScope(c.get("db"), claims.tenantId));
+  c.set("scope", new TenantScope(db, claims.tenantId));
   await next();
 };
 

@@ -3,8 +3,7 @@ import type { z } from "zod";
 import type { ChangeCredentialBody, LoginBody, PinLoginBody } from "../../schema/contracts/identity";
 import { refreshTokens, roles, storePins, stores, tenants, users, userStoreRoles } from "../../schema/db";
 import type { Permission } from "../../schema/permissions";
-import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../auth/access-token";
-import { hashSecret, pinLookup, randomToken, sha256Hex, verifySecret } from "../auth/credentials";
+import { hashSecret, pinLookup, sha256Hex, verifySecret } from "../auth/credentials";
 import { commit, expectOneChange, isGuardFailure, type Statement } from "../db/batch";
 import type { Db } from "../db/client";
 import { forbidden, tooManyRequests, unauthenticated } from "../http/errors";
@@ -15,10 +14,10 @@ import {
 } from "./login-throttle";
 import { unionPermissions } from "./roles";
 import { storeDto } from "./stores";
-import { pinInUse, replaceStoreAccess, revokeSessions, selectUserWithRoles, userDto, withRolesDto, type UserWithRoles } from "./users";
+import { endSession, endUserSessions, issueSession } from "./sessions";
+import { pinInUse, replaceStoreAccess, selectUserWithRoles, userDto, withRolesDto, type UserWithRoles } from "./users";
 import { commitWrite } from "./versioning";
 
-export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 60 * 60_000;
 
 export interface AuthEnv {
   JWT_PRIVATE_KEY: string;
@@ -32,41 +31,6 @@ interface StoreRef { id: string; code: string; name: string }
 const invalidCredentials = () => unauthenticated("INVALID_CREDENTIALS", "Wrong username, PIN or password");
 const accountLocked = (until: number, now: number) =>
   tooManyRequests("ACCOUNT_LOCKED", "Too many wrong attempts: this user is locked for a few minutes", (until - now) / 1000);
-
-/** A new refresh token (stored hashed) and an access token for the user in the store. */
-async function startSession(
-  db: Db,
-  env: AuthEnv,
-  request: RequestInfo,
-  session: { user: UserRow; store: StoreRef; permissions: Permission[]; familyId?: string },
-) {
-  const refreshToken = randomToken();
-  const statement = db.insert(refreshTokens).values({
-    id: crypto.randomUUID(),
-    tenantId: session.user.tenantId,
-    userId: session.user.id,
-    storeId: session.store.id,
-    familyId: session.familyId ?? crypto.randomUUID(),
-    tokenHash: await sha256Hex(refreshToken),
-    issuedAt: request.now,
-    expiresAt: request.now + REFRESH_TOKEN_TTL_MS,
-  });
-  const accessToken = await signAccessToken(
-    env,
-    { userId: session.user.id, tenantId: session.user.tenantId, storeId: session.store.id, permissions: session.permissions },
-    request.now,
-  );
-  const result = {
-    accessToken,
-    refreshToken,
-    tokenType: "Bearer" as const,
-    expiresIn: ACCESS_TOKEN_TTL_SECONDS,
-    user: { id: session.user.id, username: session.user.username, displayName: session.user.displayName, isActive: session.user.isActive },
-    store: { id: session.store.id, code: session.store.code, name: session.store.name },
-    permissions: session.permissions,
-  };
-  return { statement, result };
-}
 
 const signedIn = (db: Db, user: UserRow, now: number) =>
   db.update(users).set({ failedAttempts: 0, lockedUntil: null, lastLoginAt: now }).where(eq(users.id, user.id));
@@ -133,10 +97,10 @@ export async function login(db: Db, env: AuthEnv, request: RequestInfo, body: z.
   }
   if (!chosen.store.isActive) throw forbidden(`Store ${chosen.store.code} is inactive`, "STORE_INACTIVE");
 
-  const session = await startSession(db, env, request, { user, store: chosen.store, permissions: unionPermissions(chosen.permissions) });
+  const session = await issueSession(db, env, request, { user, store: chosen.store, permissions: unionPermissions(chosen.permissions), deviceId: null, method: body.pin !== undefined ? "pin" : "password" });
   await commit(db, [
     signedIn(db, user, request.now),
-    session.statement,
+    ...session.statements,
     audit(db, request, { tenantId, actorType: "user", actorId: user.id, action: "auth.login", entity: "user", entityId: user.id, detail: { storeId: chosen.store.id, method: body.pin !== undefined ? "pin" : "password" } }),
   ]);
   return session.result;
@@ -194,10 +158,10 @@ export async function pinLogin(db: Db, env: AuthEnv, request: RequestInfo, body:
   if (permissionRows.length === 0) throw forbidden(`You have no role in store ${store.code}`, "NO_STORE_ACCESS");
   const permissions = unionPermissions(permissionRows.map((r) => r.permissions));
 
-  const session = await startSession(db, env, request, { user, store, permissions });
+  const session = await issueSession(db, env, request, { user, store, permissions, deviceId: null, method: "pin" });
   await commit(db, [
     signedIn(db, user, request.now),
-    session.statement,
+    ...session.statements,
     audit(db, request, { tenantId, actorType: "user", actorId: user.id, action: "auth.login", entity: "user", entityId: user.id, detail: { storeId: store.id, method: "store_pin" } }),
   ]);
   return session.result;
@@ -231,7 +195,7 @@ export async function refresh(db: Db, env: AuthEnv, request: RequestInfo, refres
   if (!token || !user || !store) throw unauthenticated("INVALID_REFRESH_TOKEN", "The refresh token is not valid");
   const revokeFamily = (action: string, reason: string) =>
     commit(db, [
-      db.update(refreshTokens).set({ revokedAt: request.now }).where(and(eq(refreshTokens.familyId, token.familyId), isNull(refreshTokens.revokedAt))),
+      ...endSession(db, token.familyId, request.now, reason),
       audit(db, request, { tenantId: token.tenantId, actorType: "anonymous", actorId: user.id, action, entity: "user", entityId: user.id, detail: { familyId: token.familyId, reason } }),
     ]);
 
@@ -250,12 +214,12 @@ export async function refresh(db: Db, env: AuthEnv, request: RequestInfo, refres
     await revokeFamily("auth.session_ended", "no role in store");
     throw forbidden(`You no longer have a role in store ${store.code}`, "NO_STORE_ACCESS");
   }
-  const session = await startSession(db, env, request, { user, store, permissions, familyId: token.familyId });
+  const session = await issueSession(db, env, request, { user, store, permissions, deviceId: null, method: "password", sessionId: token.familyId });
   try {
     await commit(db, [
       db.update(refreshTokens).set({ rotatedAt: request.now }).where(and(eq(refreshTokens.id, token.id), isNull(refreshTokens.rotatedAt), isNull(refreshTokens.revokedAt))),
       expectOneChange(db),
-      session.statement,
+      ...session.statements,
     ]);
   } catch (error) {
     // Any other failure (D1 unavailable) is not evidence of theft: it must not sign the family out.
@@ -351,7 +315,9 @@ export async function changeCredential(ctx: ServiceContext, env: AuthEnv, body: 
     failedAttempts: 0,
     lockedUntil: null,
   };
-  const session = await startSession(db, env, request, {
+  const session = await issueSession(db, env, request, {
+    deviceId: actor.deviceId,
+    method: body.newPassword ? "password" : "pin",
     user: { ...user, ...next },
     store,
     permissions: unionPermissions(permissionRows.map((r) => r.permissions)),
@@ -361,8 +327,8 @@ export async function changeCredential(ctx: ServiceContext, env: AuthEnv, body: 
     [
       scope.update(users, next, eq(users.id, user.id)),
       ...(newLookup ? replaceStoreAccess(scope, user.id, storeRoles, newLookup) : []),
-      revokeSessions(scope, user.id, request.now),
-      session.statement,
+      ...endUserSessions(scope, user.id, request.now, "credential changed"),
+      ...session.statements,
       recordChange(scope, { entity: "user", entityId: user.id, op: "upsert", version: next.version }, request.now),
       audit(db, request, { tenantId: scope.tenantId, actorType: "user", actorId: user.id, action: "auth.change_credential", entity: "user", entityId: user.id, detail: { pin: !!body.newPin, password: !!body.newPassword } }),
     ],
@@ -378,7 +344,7 @@ export async function logout(db: Db, request: RequestInfo, refreshToken: string)
   const [token] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash));
   if (token) {
     await commit(db, [
-      db.update(refreshTokens).set({ revokedAt: request.now }).where(and(eq(refreshTokens.familyId, token.familyId), isNull(refreshTokens.revokedAt))),
+      ...endSession(db, token.familyId, request.now, "signed out"),
       audit(db, request, { tenantId: token.tenantId, actorType: "user", actorId: token.userId, action: "auth.logout", entity: "user", entityId: token.userId }),
     ]);
   }

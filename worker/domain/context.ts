@@ -7,6 +7,10 @@ export interface Actor {
   userId: string;
   storeId: string;
   permissions: ReadonlySet<Permission>;
+  /** The session (sign-in) of the token; writes check it is live. */
+  sessionId: string;
+  /** The enrolled device the session came from, if any. */
+  deviceId: string | null;
 }
 
 export interface RequestInfo {

@@ -2,7 +2,8 @@ import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
 import type { CreateTenantBody, UpdateTenantBody } from "../../schema/contracts/tenants";
 import { roles, stores, tenants, tenders, users } from "../../schema/db";
-import { hashSecret, pinLookup } from "../auth/credentials";
+import { hashSecret } from "../auth/credentials";
+import { issuePin } from "./pins";
 import { expectOneChange } from "../db/batch";
 import type { Db } from "../db/client";
 import { TenantScope } from "../db/tenant-scope";
@@ -26,6 +27,7 @@ export const tenantDto = (t: TenantRow) => ({
   currency: t.currency,
   taxRounding: t.taxRounding,
   corsOrigins: t.corsOrigins,
+  pinLength: t.pinLength,
   version: t.version,
   createdAt: toIso(t.createdAt),
   updatedAt: toIso(t.updatedAt),
@@ -46,6 +48,7 @@ export async function createTenant(db: Db, env: { PIN_LOOKUP_KEY: string }, requ
     currency: body.currency,
     taxRounding: body.taxRounding,
     corsOrigins: body.corsOrigins,
+    pinLength: body.pinLength,
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -76,15 +79,16 @@ export async function createTenant(db: Db, env: { PIN_LOOKUP_KEY: string }, requ
     deletedAt: null,
   }));
   const adminRole = roleRows[0]!;
-  const lookup = body.admin.pin ? await pinLookup(body.admin.pin, env.PIN_LOOKUP_KEY) : null;
+  // A new store has no other PIN to clash with.
+  const pin = await issuePin(env, tenant.pinLength);
   const admin = {
     id: crypto.randomUUID(),
     username: body.admin.username,
     displayName: body.admin.displayName,
     email: body.admin.email ?? null,
-    passwordHash: body.admin.password ? await hashSecret(body.admin.password) : null,
-    pinHash: body.admin.pin ? await hashSecret(body.admin.pin) : null,
-    pinLookup: lookup,
+    passwordHash: await hashSecret(body.admin.password),
+    pinHash: pin.hash,
+    pinLookup: pin.lookup,
     isActive: true,
     version: 1,
     createdAt: now,
@@ -98,7 +102,7 @@ export async function createTenant(db: Db, env: { PIN_LOOKUP_KEY: string }, requ
       scope.insert(stores, store),
       scope.insert(roles, roleRows),
       scope.insert(users, admin),
-      ...replaceStoreAccess(scope, admin.id, [{ storeId: store.id, roleId: adminRole.id }], lookup),
+      ...replaceStoreAccess(scope, admin.id, [{ storeId: store.id, roleId: adminRole.id }], pin.lookup),
       recordChange(scope, { entity: "tenant", entityId: tenant.id, op: "upsert", version: 1 }, now),
       recordChange(scope, { entity: "store", entityId: store.id, op: "upsert", version: 1 }, now),
       ...roleRows.map((r) => recordChange(scope, { entity: "role", entityId: r.id, op: "upsert", version: 1 }, now)),
@@ -112,7 +116,7 @@ export async function createTenant(db: Db, env: { PIN_LOOKUP_KEY: string }, requ
   return {
     tenant: tenantDto(tenant),
     store: storeDto(store),
-    admin: { id: admin.id, username: admin.username },
+    admin: { id: admin.id, username: admin.username, pin: pin.pin },
     adminRole: { id: adminRole.id, name: roleDto(adminRole).name },
   };
 }
@@ -137,13 +141,14 @@ export async function updateTenant(db: Db, request: RequestInfo, id: string, bod
     ...(body.name !== undefined ? { name: body.name } : {}),
     ...(body.taxRounding !== undefined ? { taxRounding: body.taxRounding } : {}),
     ...(body.corsOrigins !== undefined ? { corsOrigins: body.corsOrigins } : {}),
+    ...(body.pinLength !== undefined ? { pinLength: body.pinLength } : {}),
     version: current.version + 1,
     updatedAt: request.now,
   };
   await commitWrite(
     db,
     [
-      db.update(tenants).set({ name: next.name, taxRounding: next.taxRounding, corsOrigins: next.corsOrigins, version: next.version, updatedAt: next.updatedAt })
+      db.update(tenants).set({ name: next.name, taxRounding: next.taxRounding, corsOrigins: next.corsOrigins, pinLength: next.pinLength, version: next.version, updatedAt: next.updatedAt })
         .where(and(eq(tenants.id, id), eq(tenants.version, current.version))),
       expectOneChange(db),
       recordChange(new TenantScope(db, id), { entity: "tenant", entityId: id, op: "upsert", version: next.version }, request.now),

@@ -10,6 +10,7 @@ import type { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound, unprocessable, type FieldError } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { recordAudit, recordChange } from "./journal";
+import { endUserSessions } from "./sessions";
 import { checkVersion, commitWrite, toIso, toIsoOrNull } from "./versioning";
 
 type UserRow = typeof users.$inferSelect;
@@ -245,7 +246,7 @@ export async function updateUser(
     expectOneChange(scope.db),
   ];
   if (body.storeRoles || body.pin !== undefined) statements.push(...replaceStoreAccess(scope, id, storeRoles, next.pinLookup));
-  if (endSessions) statements.push(revokeSessions(scope, id, request.now));
+  if (endSessions) statements.push(...endUserSessions(scope, id, request.now, "user changed"));
   statements.push(
     recordChange(scope, { entity: "user", entityId: id, op: "upsert", version: next.version }, request.now),
     recordAudit(scope.db, {
@@ -262,9 +263,3 @@ export async function updateUser(
   });
   return userDto(next, storeRoles);
 }
-
-/** Revoke every refresh token the user holds (all devices sign in again). */
-export function revokeSessions(scope: TenantScope, userId: string, now: number) {
-  return scope.update(refreshTokens, { revokedAt: now }, eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt));
-}
-
