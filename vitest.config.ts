@@ -19,6 +19,8 @@ export default defineConfig(async () => {
             name: "worker",
             include: ["test/worker/**/*.test.ts"],
             setupFiles: ["test/worker/setup.ts"],
+            // Generous: PBKDF2 sign-ins are CPU-bound, and CI machines are small and shared.
+            testTimeout: 30_000,
           },
         },
         {

@@ -22,7 +22,7 @@ app.use(
   cors({
     origin: async (origin, c) => (origin && (await isAllowedOrigin(c.get("db"), origin)) ? origin : null),
     allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
-    allowHeaders: ["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-Id"],
+    allowHeaders: ["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-Id", "X-Device-Credential"],
     exposeHeaders: ["Server-Timing", "X-Request-Id", "Retry-After", "ETag"],
     maxAge: 600,
   }),

@@ -12,43 +12,6 @@ export const TenantSlug = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "must be
 /** A store named by its UUID or its code. */
 export const StoreRef = z.string().min(1).max(64);
 
-export const LoginBody = z
-  .object({
-    tenant: TenantSlug,
-    username: Username,
-    pin: z.string().min(1).max(64).optional(),
-    password: z.string().min(1).max(128).optional(),
-    store: StoreRef.optional(),
-  })
-  .refine((b) => (b.pin === undefined) !== (b.password === undefined), {
-    message: "give exactly one of pin or password",
-    path: ["pin"],
-  });
-
-export const PinLoginBody = z.object({
-  tenant: TenantSlug,
-  store: StoreRef,
-  pin: z.string().min(1).max(64),
-});
-
-export const RefreshBody = z.object({ refreshToken: z.string().min(10).max(512) });
-
-export const ChangeCredentialBody = z
-  .object({
-    currentPin: z.string().max(64).optional(),
-    currentPassword: z.string().max(128).optional(),
-    newPin: Pin.optional(),
-    newPassword: Password.optional(),
-  })
-  .refine((b) => (b.currentPin === undefined) !== (b.currentPassword === undefined), {
-    message: "give exactly one of currentPin or currentPassword",
-    path: ["currentPin"],
-  })
-  .refine((b) => b.newPin !== undefined || b.newPassword !== undefined, {
-    message: "give newPin, newPassword or both",
-    path: ["newPin"],
-  });
-
 export const UserSummary = z.object({
   id: Id,
   username: z.string(),
@@ -133,20 +96,3 @@ export const RolePermissionsBody = z.object({
 });
 
 export const PermissionInfo = z.object({ name: z.string(), group: z.string(), description: z.string() });
-
-export const LoginResult = z.object({
-  accessToken: z.string(),
-  refreshToken: z.string(),
-  tokenType: z.literal("Bearer"),
-  expiresIn: z.int(),
-  user: UserSummary,
-  store: z.object({ id: Id, code: z.string(), name: z.string() }),
-  permissions: z.array(z.string()),
-});
-
-export const MeResult = z.object({
-  user: User,
-  tenant: z.object({ id: Id, slug: z.string(), name: z.string() }),
-  store: z.object({ id: Id, code: z.string(), name: z.string(), currency: z.string(), timeZone: z.string() }),
-  permissions: z.array(z.string()),
-});

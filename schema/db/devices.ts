@@ -1,9 +1,8 @@
 import { sqliteTable, text, integer, uniqueIndex, index } from "drizzle-orm/sqlite-core";
+import { DEVICE_KINDS } from "../contracts/devices";
 import { syncedColumns, tenantId } from "./columns";
 import { registers, stores } from "./tenants";
 
-export const DEVICE_KINDS = ["register", "bridge", "sync"] as const;
-export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
 /**
  * An enrolled device of a store: a till (kind `register`, tied to a register), the store's bridge, or a sync

@@ -2,14 +2,12 @@ import { env } from "cloudflare:test";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, SignJWT, type JWK } from "jose";
 import { describe, expect, it } from "vitest";
 import { TEST_SECRETS } from "../fixtures/secrets.mjs";
-import { api, createStore, createTenant, randomIp, userWith, type ApiResponse, type TestTenant } from "./helpers";
+import { api, createStore, createTenant, enrolTill, operatorToken, randomIp, staffWithPin, tillPinLogin, userWith, type ApiResponse, type TestTenant } from "./helpers";
 
 // Every request names its client address: a fresh one unless the test is about addresses, so the per-address
 // throttle of one test never reaches another.
 const login = (slug: string, body: Record<string, unknown>, ip = randomIp()) =>
   api("POST", "/api/v1/auth/login", { body: { tenant: slug, ...body }, ip });
-const pinLogin = (slug: string, store: string, pin: string, ip = randomIp()) =>
-  api("POST", "/api/v1/auth/pin-login", { body: { tenant: slug, store, pin }, ip });
 const refresh = (refreshToken: string, ip = randomIp()) => api("POST", "/api/v1/auth/refresh", { body: { refreshToken }, ip });
 const me = (token: string) => api("GET", "/api/v1/auth/me", { token });
 const changeCredential = (token: string, body: Record<string, unknown>) =>
@@ -27,14 +25,14 @@ function expectError(res: ApiResponse, status: number, code: string) {
 const retryAfter = (res: ApiResponse) => Number(res.headers.get("Retry-After"));
 
 /** A role with these permissions and a user holding it in the given stores (no sign-in). */
-async function makeUser(t: TestTenant, permissions: string[], storeIds: string[], extra: { pin?: string; password?: string } = {}) {
+async function makeUser(t: TestTenant, permissions: string[], storeIds: string[], extra: { password?: string } = {}) {
   const role = await api("POST", "/api/v1/roles", { token: t.adminToken, body: { name: `r-${crypto.randomUUID().slice(0, 8)}`, permissions } });
   expect(role.status).toBe(201);
   const username = `u${crypto.randomUUID().slice(0, 8)}`;
   const password = extra.password ?? "another long password";
   const user = await api("POST", "/api/v1/users", {
     token: t.adminToken,
-    body: { username, displayName: `User ${username}`, password, ...(extra.pin ? { pin: extra.pin } : {}), storeRoles: storeIds.map((storeId) => ({ storeId, roleId: role.json.data.id })) },
+    body: { username, displayName: `User ${username}`, password, storeRoles: storeIds.map((storeId) => ({ storeId, roleId: role.json.data.id })) },
   });
   expect(user.status).toBe(201);
   return { id: user.json.data.id as string, username, password, roleId: role.json.data.id as string };
@@ -47,7 +45,7 @@ async function userRow(id: string) {
 }
 
 /** An access token signed like the Worker's, with the claims and expiry given. */
-async function accessToken(claims: { sub: string; tid: string; sid: string; perms: string[] }, options: { exp: number; key?: JWK; typ?: string; aud?: string; iss?: string }) {
+async function accessToken(claims: { sub: string; tid: string; sid: string; ses: string; perms: string[] }, options: { exp: number; key?: JWK; typ?: string; aud?: string; iss?: string }) {
   const key = await importJWK(options.key ?? (JSON.parse(TEST_SECRETS.JWT_PRIVATE_KEY) as JWK), "ES256");
   const { sub, ...rest } = claims;
   return new SignJWT(rest)
@@ -55,55 +53,61 @@ async function accessToken(claims: { sub: string; tid: string; sid: string; perm
     .setSubject(sub)
     .setIssuer(options.iss ?? "edge-pos")
     .setAudience(options.aud ?? "edge-pos-api")
-    .setIssuedAt(options.exp - 900)
+    .setIssuedAt(options.exp - 300)
     .setExpirationTime(options.exp)
     .sign(key);
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+/** A write any user holding products.create may do: shows whether a session may still write. */
+const write = (token: string) => api("POST", "/api/v1/departments", { token, body: { name: `Dept ${crypto.randomUUID().slice(0, 8)}` } });
+
 describe("POST /auth/login", () => {
-  it("signs in with username + PIN and with username + password, answering the full session shape", async () => {
+  it("signs in with username and password, answering the full session shape", async () => {
     const t = await createTenant();
-    for (const secret of [{ pin: t.adminPin }, { password: ADMIN_PASSWORD }]) {
-      const res = await login(t.slug, { username: "admin", ...secret });
-      expect(res.status).toBe(200);
-      expect(res.json.success).toBe(true);
-      const data = res.json.data;
-      expect(Object.keys(data).sort()).toEqual(["accessToken", "expiresIn", "permissions", "refreshToken", "store", "tokenType", "user"]);
-      expect(data.tokenType).toBe("Bearer");
-      expect(data.expiresIn).toBe(300);
-      expect(data.user).toEqual({ id: t.adminId, username: "admin", displayName: "Administrator", isActive: true });
-      expect(data.store).toEqual({ id: t.storeId, code: "S001", name: "Main Store" });
-      // The administrator role holds everything; the list is sorted and without duplicates.
-      expect(data.permissions).toContain("users.create");
-      expect(data.permissions).toContain("roles.manage");
-      expect([...data.permissions].sort()).toEqual(data.permissions);
-      expect(new Set(data.permissions).size).toBe(data.permissions.length);
-      expect(data.refreshToken).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    const res = await login(t.slug, { username: "admin", password: ADMIN_PASSWORD });
+    expect(res.status).toBe(200);
+    expect(res.json.success).toBe(true);
+    const data = res.json.data;
+    expect(Object.keys(data).sort()).toEqual(["accessToken", "expiresIn", "permissions", "refreshToken", "store", "tokenType", "user"]);
+    expect(data.tokenType).toBe("Bearer");
+    expect(data.expiresIn).toBe(300);
+    expect(data.user).toEqual({ id: t.adminId, username: "admin", displayName: "Administrator", isActive: true });
+    expect(data.store).toEqual({ id: t.storeId, code: "S001", name: "Main Store" });
+    // The administrator role holds everything; the list is sorted and without duplicates.
+    expect(data.permissions).toContain("users.create");
+    expect(data.permissions).toContain("roles.manage");
+    expect([...data.permissions].sort()).toEqual(data.permissions);
+    expect(new Set(data.permissions).size).toBe(data.permissions.length);
+    expect(data.refreshToken).toMatch(/^[A-Za-z0-9_-]{40,}$/);
 
-      // The access token says the same as the answer and lives expiresIn seconds.
-      const header = decodeProtectedHeader(data.accessToken);
-      expect(header).toMatchObject({ alg: "ES256", typ: "at+jwt" });
-      const claims = decodeJwt(data.accessToken);
-      expect(claims).toMatchObject({ sub: t.adminId, tid: t.tenantId, sid: t.storeId, iss: "edge-pos", aud: "edge-pos-api" });
-      expect(claims.perms).toEqual(data.permissions);
-      expect(claims.exp! - claims.iat!).toBe(300);
-      expect(Math.abs(claims.iat! - nowSeconds())).toBeLessThan(30);
+    // The access token says the same as the answer, names its session, and lives expiresIn seconds (5 minutes).
+    const header = decodeProtectedHeader(data.accessToken);
+    expect(header).toMatchObject({ alg: "ES256", typ: "at+jwt" });
+    const claims = decodeJwt(data.accessToken);
+    expect(claims).toMatchObject({ sub: t.adminId, tid: t.tenantId, sid: t.storeId, iss: "edge-pos", aud: "edge-pos-api" });
+    expect(claims.ses).toMatch(/^[0-9a-f-]{36}$/);
+    expect(claims.dev).toBeUndefined();
+    expect(claims.perms).toEqual(data.permissions);
+    expect(claims.exp! - claims.iat!).toBe(300);
+    expect(Math.abs(claims.iat! - nowSeconds())).toBeLessThan(30);
+    const session = await env.DB.prepare("SELECT user_id, store_id, device_id, method, revoked_at FROM sessions WHERE id = ?").bind(claims.ses).first();
+    expect(session).toEqual({ user_id: t.adminId, store_id: t.storeId, device_id: null, method: "password", revoked_at: null });
 
-      // ...and it works.
-      expect((await me(data.accessToken)).status).toBe(200);
-    }
+    // ...and it works.
+    expect((await me(data.accessToken)).status).toBe(200);
     const row = await userRow(t.adminId);
     expect(row.last_login_at).toBeGreaterThan(Date.now() - 60_000);
   });
 
-  it("issues a different refresh token and access token at every sign-in", async () => {
+  it("issues a different refresh token, access token and session at every sign-in", async () => {
     const t = await createTenant();
     const a = await login(t.slug, { username: "admin", password: ADMIN_PASSWORD });
     const b = await login(t.slug, { username: "admin", password: ADMIN_PASSWORD });
     expect(a.json.data.refreshToken).not.toBe(b.json.data.refreshToken);
     expect(a.json.data.accessToken).not.toBe(b.json.data.accessToken);
+    expect(decodeJwt(a.json.data.accessToken).ses).not.toBe(decodeJwt(b.json.data.accessToken).ses);
     // Only the hash is stored, never the token itself.
     const stored = await env.DB.prepare("SELECT token_hash FROM refresh_tokens WHERE user_id = ?").bind(t.adminId).all<{ token_hash: string }>();
     expect(stored.results.length).toBeGreaterThanOrEqual(3);
@@ -142,15 +146,15 @@ describe("POST /auth/login", () => {
     const roleIn = async (permissions: string[]) =>
       (await api("POST", "/api/v1/roles", { token: t.adminToken, body: { name: `r-${crypto.randomUUID().slice(0, 8)}`, permissions } })).json.data.id as string;
     const [a, b, c] = [await roleIn(["pos.sell", "products.view"]), await roleIn(["products.view", "customers.view"]), await roleIn(["roles.view"])];
+    const password = "multi store password";
     const user = await api("POST", "/api/v1/users", {
       token: t.adminToken,
-      body: { username: "multi", displayName: "Multi", pin: "7531", storeRoles: [{ storeId: t.storeId, roleId: a }, { storeId: t.storeId, roleId: b }, { storeId: s2.id, roleId: c }] },
+      body: { username: "multi", displayName: "Multi", password, storeRoles: [{ storeId: t.storeId, roleId: a }, { storeId: t.storeId, roleId: b }, { storeId: s2.id, roleId: c }] },
     });
     expect(user.status).toBe(201);
-    const inS1 = await login(t.slug, { username: "multi", pin: "7531", store: "S001" });
+    const inS1 = await login(t.slug, { username: "multi", password, store: "S001" });
     expect(inS1.json.data.permissions).toEqual(["customers.view", "pos.sell", "products.view"]);
-    expect((await pinLogin(t.slug, "S001", "7531")).json.data.permissions).toEqual(["customers.view", "pos.sell", "products.view"]);
-    const inS2 = await login(t.slug, { username: "multi", pin: "7531", store: "S002" });
+    const inS2 = await login(t.slug, { username: "multi", password, store: "S002" });
     expect(inS2.json.data.permissions).toEqual(["roles.view"]);
     expect(decodeJwt(inS2.json.data.accessToken).perms).toEqual(["roles.view"]);
     // The S002 token opens what S002's role allows, not what S001's roles do.
@@ -193,15 +197,14 @@ describe("POST /auth/login", () => {
     expectError(await login(t.slug, { username: "admin", password: ADMIN_PASSWORD, store: "S001" }), 403, "STORE_INACTIVE");
   });
 
-  it("answers a wrong tenant, an unknown user, a wrong PIN and a wrong password with the same 401", async () => {
+  it("answers a wrong tenant, an unknown user and a wrong password with the same 401", async () => {
     const t = await createTenant();
     const answers = [
       await login("no-such-tenant-x", { username: "admin", password: ADMIN_PASSWORD }),
-      await login(t.slug, { username: "nobody", pin: "1234" }),
-      await login(t.slug, { username: "admin", pin: "4321" }),
+      await login(t.slug, { username: "nobody", password: ADMIN_PASSWORD }),
       await login(t.slug, { username: "admin", password: "not the password" }),
-      // the PIN as a password, and the password as a PIN, are wrong too
-      await login(t.slug, { username: "admin", password: "1234" }),
+      // the PIN as a password is wrong too
+      await login(t.slug, { username: "admin", password: t.adminPin }),
     ];
     for (const res of answers) {
       expectError(res, 401, "INVALID_CREDENTIALS");
@@ -214,30 +217,34 @@ describe("POST /auth/login", () => {
     for (const res of answers.slice(1)) expect(strip(res)).toEqual(strip(answers[0]!));
   });
 
-  it("refuses an inactive user even with the right PIN, with the same 401, and admits them again once reactivated", async () => {
+  it("does not take a PIN without an enrolled device, and says so before trying it", async () => {
     const t = await createTenant();
-    const u = await makeUser(t, ["pos.sell"], [t.storeId], { pin: "5151" });
-    expect((await login(t.slug, { username: u.username, pin: "5151" })).status).toBe(200);
-    const off = await api("PUT", `/api/v1/users/${u.id}`, { token: t.adminToken, body: { isActive: false } });
-    expect(off.status).toBe(200);
-    for (const body of [{ pin: "5151" }, { password: u.password }]) {
-      const res = await login(t.slug, { username: u.username, ...body });
-      expectError(res, 401, "INVALID_CREDENTIALS");
-      expect(res.json.error).toBe(INVALID_CREDENTIALS_MESSAGE);
-    }
-    expectError(await pinLogin(t.slug, "S001", "5151"), 401, "INVALID_PIN");
-    const on = await api("PUT", `/api/v1/users/${u.id}`, { token: t.adminToken, body: { isActive: true } });
-    expect(on.status).toBe(200);
-    expect((await login(t.slug, { username: u.username, pin: "5151" })).status).toBe(200);
+    for (const pin of [t.adminPin, "0000"]) expectError(await login(t.slug, { username: "admin", pin }), 401, "PIN_NEEDS_DEVICE");
+    expect((await userRow(t.adminId)).failed_attempts).toBe(0);
   });
 
-  it("validates the body: exactly one of pin or password, a well-formed tenant slug", async () => {
+  it("refuses an inactive user with the same 401, and admits them again once reactivated", async () => {
+    const t = await createTenant();
+    const u = await makeUser(t, ["pos.sell"], [t.storeId]);
+    expect((await login(t.slug, { username: u.username, password: u.password })).status).toBe(200);
+    const off = await api("PUT", `/api/v1/users/${u.id}`, { token: t.adminToken, body: { isActive: false } });
+    expect(off.status).toBe(200);
+    const res = await login(t.slug, { username: u.username, password: u.password });
+    expectError(res, 401, "INVALID_CREDENTIALS");
+    expect(res.json.error).toBe(INVALID_CREDENTIALS_MESSAGE);
+    const on = await api("PUT", `/api/v1/users/${u.id}`, { token: t.adminToken, body: { isActive: true } });
+    expect(on.status).toBe(200);
+    expect((await login(t.slug, { username: u.username, password: u.password })).status).toBe(200);
+  });
+
+  it("validates the body: exactly one of pin or password, a tenant (unless from a device), a well-formed slug", async () => {
     const t = await createTenant();
     const cases: [Record<string, unknown>, string][] = [
       [{ tenant: t.slug, username: "admin" }, "pin"],
       [{ tenant: t.slug, username: "admin", pin: "1234", password: ADMIN_PASSWORD }, "pin"],
-      [{ tenant: "Not A Slug", username: "admin", pin: "1234" }, "tenant"],
-      [{ tenant: t.slug, pin: "1234" }, "username"],
+      [{ tenant: "Not A Slug", username: "admin", password: ADMIN_PASSWORD }, "tenant"],
+      [{ tenant: t.slug, password: ADMIN_PASSWORD }, "username"],
+      [{ username: "admin", password: ADMIN_PASSWORD }, "tenant"],
     ];
     for (const [body, field] of cases) {
       const res = await api("POST", "/api/v1/auth/login", { body, ip: randomIp() });
@@ -247,115 +254,15 @@ describe("POST /auth/login", () => {
   });
 });
 
-describe("POST /auth/pin-login", () => {
-  it("finds the user by PIN alone within a store named by code or id", async () => {
+describe("password lockout", () => {
+  it("locks the user at the fifth wrong password for about 300 s, refusing even the right one meanwhile", async () => {
     const t = await createTenant();
-    const cashier = await makeUser(t, ["pos.sell", "products.view"], [t.storeId], { pin: "5678" });
-    for (const store of ["S001", t.storeId]) {
-      const res = await pinLogin(t.slug, store, "5678");
-      expect(res.status).toBe(200);
-      expect(res.json.data).toMatchObject({
-        tokenType: "Bearer",
-        expiresIn: 300,
-        user: { id: cashier.id, username: cashier.username, isActive: true },
-        store: { id: t.storeId, code: "S001", name: "Main Store" },
-        permissions: ["pos.sell", "products.view"],
-      });
-      expect(decodeJwt(res.json.data.accessToken)).toMatchObject({ sub: cashier.id, tid: t.tenantId, sid: t.storeId, perms: ["pos.sell", "products.view"] });
-      expect((await refresh(res.json.data.refreshToken)).status).toBe(200);
-    }
-    // The admin's PIN names the admin in the same store.
-    expect((await pinLogin(t.slug, "S001", t.adminPin)).json.data.user.id).toBe(t.adminId);
-  });
-
-  it("answers a wrong PIN, an unknown store and a wrong tenant with 401 INVALID_PIN", async () => {
-    const t = await createTenant();
-    await makeUser(t, ["pos.sell"], [t.storeId], { pin: "5678" });
-    for (const res of [
-      await pinLogin(t.slug, "S001", "5679"),
-      await pinLogin(t.slug, "S999", "5678"),
-      await pinLogin("no-such-tenant-y", "S001", "5678"),
-    ]) {
-      expectError(res, 401, "INVALID_PIN");
-      expect(res.json.data).toBeUndefined();
-    }
-  });
-
-  it("resolves a PIN per store: the same PIN names different users in different stores", async () => {
-    const t = await createTenant();
-    const s2 = await createStore(t, "S002");
-    const a = await makeUser(t, ["pos.sell"], [t.storeId], { pin: "2468" });
-    const b = await makeUser(t, ["pos.sell"], [s2.id], { pin: "2468" });
-    expect((await pinLogin(t.slug, "S001", "2468")).json.data.user.id).toBe(a.id);
-    const inS2 = await pinLogin(t.slug, "S002", "2468");
-    expect(inS2.json.data.user.id).toBe(b.id);
-    expect(inS2.json.data.store.id).toBe(s2.id);
-  });
-
-  it("does not log in at a store of the tenant where the PIN's owner has no role, until they get one", async () => {
-    const t = await createTenant();
-    const s2 = await createStore(t, "S002");
-    const u = await makeUser(t, ["pos.sell"], [t.storeId], { pin: "1357" });
-    expect((await pinLogin(t.slug, "S001", "1357")).status).toBe(200);
-    expectError(await pinLogin(t.slug, "S002", "1357"), 401, "INVALID_PIN");
-    expectError(await pinLogin(t.slug, s2.id, "1357"), 401, "INVALID_PIN");
-
-    const grant = await api("PUT", `/api/v1/users/${u.id}`, {
-      token: t.adminToken,
-      body: { storeRoles: [{ storeId: t.storeId, roleId: u.roleId }, { storeId: s2.id, roleId: u.roleId }] },
-    });
-    expect(grant.status).toBe(200);
-    const there = await pinLogin(t.slug, "S002", "1357");
-    expect(there.status).toBe(200);
-    expect(there.json.data).toMatchObject({ user: { id: u.id }, store: { id: s2.id } });
-  });
-
-  it("does not reach another tenant's store by its id", async () => {
-    const t1 = await createTenant();
-    const t2 = await createTenant();
-    await makeUser(t2, ["pos.sell"], [t2.storeId], { pin: "8080" });
-    expectError(await pinLogin(t1.slug, t2.storeId, "8080"), 401, "INVALID_PIN");
-    expectError(await pinLogin(t1.slug, t2.storeId, t1.adminPin), 401, "INVALID_PIN");
-    expect((await pinLogin(t2.slug, t2.storeId, "8080")).status).toBe(200);
-  });
-
-  it("refuses an inactive store with 403 STORE_INACTIVE", async () => {
-    const t = await createTenant();
-    const s2 = await createStore(t, "S002");
-    const off = await api("PUT", `/api/v1/stores/${s2.id}`, { token: t.adminToken, body: { isActive: false } });
-    expect(off.status).toBe(200);
-    expectError(await pinLogin(t.slug, "S002", t.adminPin), 403, "STORE_INACTIVE");
-    expect((await pinLogin(t.slug, "S001", t.adminPin)).status).toBe(200);
-  });
-
-  it("limits failed PIN logins per store, however the store is named", async () => {
-    const t = await createTenant();
-    // 30 wrong PINs from 30 addresses, half naming the store by code and half by id.
-    for (let i = 0; i < 30; i++) {
-      const res = await pinLogin(t.slug, i % 2 ? "S001" : t.storeId, String(900000 + i));
-      expectError(res, 401, "INVALID_PIN");
-    }
-    for (const store of ["S001", t.storeId]) {
-      const blocked = await pinLogin(t.slug, store, t.adminPin);
-      expectError(blocked, 429, "TOO_MANY_ATTEMPTS");
-      expect(retryAfter(blocked)).toBeGreaterThan(800);
-      expect(retryAfter(blocked)).toBeLessThanOrEqual(900);
-    }
-    // The store's lock is on PIN-only login; the admin still signs in with username and PIN.
-    expect((await login(t.slug, { username: "admin", password: ADMIN_PASSWORD })).status).toBe(200);
-  });
-});
-
-describe("lockout", () => {
-  it("locks the user at the fifth wrong attempt for about 300 s, refusing even the right PIN meanwhile", async () => {
-    const t = await createTenant();
-    const u = await makeUser(t, ["pos.sell"], [t.storeId], { pin: "1470" });
+    const u = await makeUser(t, ["pos.sell"], [t.storeId]);
     for (let i = 1; i <= 4; i++) {
-      const res = await login(t.slug, { username: u.username, pin: "0000" });
-      expectError(res, 401, "INVALID_CREDENTIALS");
+      expectError(await login(t.slug, { username: u.username, password: "wrong password" }), 401, "INVALID_CREDENTIALS");
       expect((await userRow(u.id)).failed_attempts).toBe(i);
     }
-    const fifth = await login(t.slug, { username: u.username, pin: "0000" });
+    const fifth = await login(t.slug, { username: u.username, password: "wrong password" });
     expectError(fifth, 429, "ACCOUNT_LOCKED");
     expect(retryAfter(fifth)).toBeGreaterThanOrEqual(295);
     expect(retryAfter(fifth)).toBeLessThanOrEqual(300);
@@ -363,85 +270,65 @@ describe("lockout", () => {
     expect(row.locked_until).toBeGreaterThan(Date.now() + 290_000);
     expect(row.locked_until).toBeLessThanOrEqual(Date.now() + 300_000);
 
-    // While locked: the right PIN, the right password and PIN-only login are all 429.
-    for (const res of [
-      await login(t.slug, { username: u.username, pin: "1470" }),
-      await login(t.slug, { username: u.username, password: u.password }),
-      await pinLogin(t.slug, "S001", "1470"),
-    ]) {
-      expectError(res, 429, "ACCOUNT_LOCKED");
-      expect(retryAfter(res)).toBeGreaterThan(0);
-      expect(retryAfter(res)).toBeLessThanOrEqual(300);
-    }
+    const meanwhile = await login(t.slug, { username: u.username, password: u.password });
+    expectError(meanwhile, 429, "ACCOUNT_LOCKED");
+    expect(retryAfter(meanwhile)).toBeLessThanOrEqual(300);
     // Other users are not affected.
     expect((await login(t.slug, { username: "admin", password: ADMIN_PASSWORD })).status).toBe(200);
   });
 
-  it("counts wrong PINs and wrong passwords together", async () => {
-    const t = await createTenant();
-    const u = await makeUser(t, ["pos.sell"], [t.storeId], { pin: "1470" });
-    for (let i = 0; i < 2; i++) expectError(await login(t.slug, { username: u.username, pin: "0000" }), 401, "INVALID_CREDENTIALS");
-    for (let i = 0; i < 2; i++) expectError(await login(t.slug, { username: u.username, password: "wrong password" }), 401, "INVALID_CREDENTIALS");
-    expectError(await login(t.slug, { username: u.username, password: "wrong password" }), 429, "ACCOUNT_LOCKED");
-  });
-
   it("forgets earlier failures after a success", async () => {
     const t = await createTenant();
-    const u = await makeUser(t, ["pos.sell"], [t.storeId], { pin: "8642" });
-    for (let i = 0; i < 4; i++) expectError(await login(t.slug, { username: u.username, pin: "0000" }), 401, "INVALID_CREDENTIALS");
-    expect((await login(t.slug, { username: u.username, pin: "8642" })).status).toBe(200);
+    const u = await makeUser(t, ["pos.sell"], [t.storeId]);
+    for (let i = 0; i < 4; i++) expectError(await login(t.slug, { username: u.username, password: "wrong password" }), 401, "INVALID_CREDENTIALS");
+    expect((await login(t.slug, { username: u.username, password: u.password })).status).toBe(200);
     expect((await userRow(u.id)).failed_attempts).toBe(0);
-    // Four more wrong attempts are again only four.
-    for (let i = 0; i < 4; i++) expectError(await login(t.slug, { username: u.username, pin: "0000" }), 401, "INVALID_CREDENTIALS");
-    expect((await login(t.slug, { username: u.username, pin: "8642" })).status).toBe(200);
+    for (let i = 0; i < 4; i++) expectError(await login(t.slug, { username: u.username, password: "wrong password" }), 401, "INVALID_CREDENTIALS");
+    expect((await login(t.slug, { username: u.username, password: u.password })).status).toBe(200);
   });
 
   it("lets the user in again once the lock has passed, with a fresh count", async () => {
     const t = await createTenant();
-    const u = await makeUser(t, ["pos.sell"], [t.storeId], { pin: "9753" });
-    for (let i = 0; i < 4; i++) await login(t.slug, { username: u.username, pin: "0000" });
-    expectError(await login(t.slug, { username: u.username, pin: "0000" }), 429, "ACCOUNT_LOCKED");
-
+    const u = await makeUser(t, ["pos.sell"], [t.storeId]);
+    for (let i = 0; i < 4; i++) await login(t.slug, { username: u.username, password: "wrong password" });
+    expectError(await login(t.slug, { username: u.username, password: "wrong password" }), 429, "ACCOUNT_LOCKED");
     await env.DB.prepare("UPDATE users SET locked_until = ? WHERE id = ?").bind(Date.now() - 1000, u.id).run();
     // One wrong attempt after the lock is one of five again, not a new lock.
-    expectError(await login(t.slug, { username: u.username, pin: "0000" }), 401, "INVALID_CREDENTIALS");
-    const back = await login(t.slug, { username: u.username, pin: "9753" });
+    expectError(await login(t.slug, { username: u.username, password: "wrong password" }), 401, "INVALID_CREDENTIALS");
+    const back = await login(t.slug, { username: u.username, password: u.password });
     expect(back.status).toBe(200);
-    expect(back.json.data.user.id).toBe(u.id);
     const row = await userRow(u.id);
     expect(row.locked_until).toBeNull();
     expect(row.failed_attempts).toBe(0);
   });
 
-  it("locks the user even when the wrong attempts arrive at the same time", async () => {
+  it("counts every attempt before verifying it: of 12 wrong passwords at once, at most 5 are tried", async () => {
     const t = await createTenant();
-    const u = await makeUser(t, ["pos.sell"], [t.storeId], { pin: "3141" });
-    const answers = await Promise.all(Array.from({ length: 8 }, () => login(t.slug, { username: u.username, pin: "0000" })));
-    for (const res of answers) expect([401, 429]).toContain(res.status);
-    expect(answers.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(1);
-    expectError(await login(t.slug, { username: u.username, pin: "3141" }), 429, "ACCOUNT_LOCKED");
+    const u = await makeUser(t, ["pos.sell"], [t.storeId]);
+    const answers = await Promise.all(Array.from({ length: 12 }, () => login(t.slug, { username: u.username, password: "wrong password" })));
+    const tried = answers.filter((r) => r.status === 401);
+    expect(tried.length).toBeLessThanOrEqual(5);
+    expect(answers.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(7);
+    for (const r of answers) expect([401, 429]).toContain(r.status);
+    expectError(await login(t.slug, { username: u.username, password: u.password }), 429, "ACCOUNT_LOCKED");
   });
 });
 
-describe("per-address throttle", () => {
+describe("per-address limit", () => {
   it("refuses the attempt after 20 failures from an address, right credentials included, but not other addresses", async () => {
     const t = await createTenant();
     const ip = randomIp();
     // Successful sign-ins spend nothing of the address's budget.
     for (let i = 0; i < 2; i++) expect((await login(t.slug, { username: "admin", password: ADMIN_PASSWORD }, ip)).status).toBe(200);
-    // 20 failures, PIN-only and username logins sharing one budget; unknown users and PINs, so no user lock
-    // interferes. The 20th failure is still an ordinary 401.
-    for (let i = 0; i < 10; i++) expectError(await pinLogin(t.slug, "S001", String(700000 + i), ip), 401, "INVALID_PIN");
-    for (let i = 0; i < 10; i++) expectError(await login(t.slug, { username: `nobody${i}`, pin: "0000" }, ip), 401, "INVALID_CREDENTIALS");
+    // 20 failures naming unknown users, so no user lock interferes. The 20th failure is still an ordinary 401.
+    for (let i = 0; i < 20; i++) expectError(await login(t.slug, { username: `nobody${i}`, password: "a guess at it" }, ip), 401, "INVALID_CREDENTIALS");
 
     const blocked = await login(t.slug, { username: "admin", password: ADMIN_PASSWORD }, ip);
     expectError(blocked, 429, "TOO_MANY_ATTEMPTS");
     expect(retryAfter(blocked)).toBeGreaterThan(800);
     expect(retryAfter(blocked)).toBeLessThanOrEqual(900);
     expect(blocked.json.data).toBeUndefined();
-    expectError(await login(t.slug, { username: "admin", password: ADMIN_PASSWORD }, ip), 429, "TOO_MANY_ATTEMPTS");
-    expectError(await pinLogin(t.slug, "S001", t.adminPin, ip), 429, "TOO_MANY_ATTEMPTS");
-    // A refused attempt is not even tried against the user.
+    // A refused attempt is not tried against the user, nor counted against them.
     expect((await userRow(t.adminId)).failed_attempts).toBe(0);
 
     const elsewhere = await login(t.slug, { username: "admin", password: ADMIN_PASSWORD }, randomIp());
@@ -451,6 +338,15 @@ describe("per-address throttle", () => {
     const moved = await env.DB.prepare("UPDATE auth_throttle SET window_start = ? WHERE key = ?").bind(Date.now() - 16 * 60_000, `ip:${ip}`).run();
     expect(moved.meta.changes).toBe(1);
     expect((await login(t.slug, { username: "admin", password: ADMIN_PASSWORD }, ip)).status).toBe(200);
+  });
+
+  it("verifies at most 20 of 60 wrong sign-ins sent at once from one address", async () => {
+    const t = await createTenant();
+    const ip = randomIp();
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => login(t.slug, { username: `ghost${i}`, password: "a guess at it" }, ip)));
+    expect(answers.filter((r) => r.status === 401).length).toBe(20);
+    expect(answers.filter((r) => r.status === 429).length).toBe(40);
+    for (const r of answers.filter((r) => r.status === 429)) expect(r.json.code).toBe("TOO_MANY_ATTEMPTS");
   });
 });
 
@@ -636,12 +532,12 @@ describe("GET /auth/me", () => {
   it("answers the user, the tenant, the store and the permissions there", async () => {
     const t = await createTenant();
     const s2 = await createStore(t, "S002");
-    const u = await makeUser(t, ["products.view", "pos.sell"], [t.storeId, s2.id], { pin: "6543" });
+    const u = await staffWithPin(t, ["products.view", "pos.sell"], [t.storeId, s2.id]);
     const session = await login(t.slug, { username: u.username, password: u.password, store: "S002" });
     const res = await me(session.json.data.accessToken);
     expect(res.status).toBe(200);
     expect(res.json.data).toMatchObject({
-      user: { id: u.id, username: u.username, displayName: `User ${u.username}`, isActive: true, hasPin: true, hasPassword: true },
+      user: { id: u.id, username: u.username, displayName: u.username, isActive: true, hasPin: true, hasPassword: true },
       tenant: { id: t.tenantId, slug: t.slug, name: `Tenant ${t.slug}` },
       store: { id: s2.id, code: "S002", name: "Store S002", currency: "SEK", timeZone: "Europe/Stockholm" },
       permissions: ["pos.sell", "products.view"],
@@ -677,7 +573,7 @@ describe("GET /auth/me", () => {
     expect(off.status).toBe(200);
     expectError(await me(there.json.data.accessToken), 401, "SESSION_ENDED");
     expectError(await refresh(there.json.data.refreshToken), 401, "SESSION_ENDED");
-    const changed = await changeCredential(there.json.data.accessToken, { currentPin: "1234", newPin: "4321" });
+    const changed = await changeCredential(there.json.data.accessToken, { currentPassword: ADMIN_PASSWORD, newPin: true });
     expectError(changed, 401, "SESSION_ENDED");
     expect((await login(t.slug, { username: "admin", password: ADMIN_PASSWORD })).status).toBe(200);
     // The admin's session in S001 goes on.
@@ -685,97 +581,133 @@ describe("GET /auth/me", () => {
   });
 });
 
-describe("POST /auth/change-credential", () => {
-  it("refuses a wrong current PIN or password with 401 INVALID_CREDENTIALS and changes nothing", async () => {
+describe("revocation takes effect at once", () => {
+  it("a signed-out session's next write is 401; its reads run to the end of the access token's life", async () => {
     const t = await createTenant();
-    const u = await userWith(t, ["pos.sell"], { pin: "1470" });
-    expectError(await changeCredential(u.token, { currentPin: "0000", newPin: "2580" }), 401, "INVALID_CREDENTIALS");
-    expectError(await changeCredential(u.token, { currentPassword: "wrong password", newPassword: "a brand new password" }), 401, "INVALID_CREDENTIALS");
-    expect((await pinLogin(t.slug, "S001", "1470")).json.data?.user.id).toBe(u.id);
-    expectError(await pinLogin(t.slug, "S001", "2580"), 401, "INVALID_PIN");
-    expect((await login(t.slug, { username: u.username, password: u.password })).status).toBe(200);
-    expect((await refresh(u.refreshToken)).status).toBe(200);
+    const session = (await login(t.slug, { username: "admin", password: ADMIN_PASSWORD })).json.data;
+    expect((await write(session.accessToken)).status).toBe(201);
+    expect((await api("POST", "/api/v1/auth/logout", { body: { refreshToken: session.refreshToken } })).status).toBe(200);
+    const refused = await write(session.accessToken);
+    expectError(refused, 401, "SESSION_ENDED");
+    expect((await api("GET", "/api/v1/departments", { token: session.accessToken })).status).toBe(200);
+    // Nothing of the refused write was committed.
+    const names = (await api("GET", "/api/v1/departments?pageSize=200", { token: t.adminToken })).json.data.map((d: { name: string }) => d.name);
+    expect(names).toHaveLength(1);
+    // Other sessions of the same user write on.
+    expect((await write(t.adminToken)).status).toBe(201);
   });
 
-  it("changes the PIN: fresh tokens, the new PIN logs in, the old does not, earlier sessions are revoked", async () => {
+  it("a deactivated user's tokens stop writing at once, in every session", async () => {
     const t = await createTenant();
-    const u = await userWith(t, ["pos.sell"], { pin: "1470" });
-    const second = await login(t.slug, { username: u.username, pin: "1470" });
+    const u = await userWith(t, ["products.create", "products.view"]);
+    expect((await write(u.token)).status).toBe(201);
+    expect((await api("PUT", `/api/v1/users/${u.id}`, { token: t.adminToken, body: { isActive: false } })).status).toBe(200);
+    expectError(await write(u.token), 401, "SESSION_ENDED");
+  });
 
-    const changed = await changeCredential(u.token, { currentPin: "1470", newPin: "2580" });
+  it("a password change stops the user's other sessions' writes; the session it hands out writes", async () => {
+    const t = await createTenant();
+    const u = await userWith(t, ["products.create"]);
+    const other = (await login(t.slug, { username: u.username, password: u.password })).json.data;
+    const changed = await changeCredential(u.token, { currentPassword: u.password, newPassword: "a brand new password" });
+    expect(changed.status).toBe(200);
+    expectError(await write(u.token), 401, "SESSION_ENDED");
+    expectError(await write(other.accessToken), 401, "SESSION_ENDED");
+    expect((await write(changed.json.data.accessToken)).status).toBe(201);
+  });
+
+  it("new store roles stop the user's writes until they sign in again", async () => {
+    const t = await createTenant();
+    const u = await userWith(t, ["products.create"]);
+    const moved = await api("PUT", `/api/v1/users/${u.id}`, { token: t.adminToken, body: { storeRoles: [{ storeId: t.storeId, roleId: t.roles.Cashier }] } });
+    expect(moved.status).toBe(200);
+    expectError(await write(u.token), 401, "SESSION_ENDED");
+  });
+});
+
+describe("POST /auth/change-credential", () => {
+  it("refuses a wrong current password with 401 INVALID_CREDENTIALS and changes nothing", async () => {
+    const t = await createTenant();
+    const u = await userWith(t, ["pos.sell"]);
+    expectError(await changeCredential(u.token, { currentPassword: "wrong password", newPassword: "a brand new password" }), 401, "INVALID_CREDENTIALS");
+    expectError(await changeCredential(u.token, { currentPassword: "wrong password", newPin: true }), 401, "INVALID_CREDENTIALS");
+    expect((await login(t.slug, { username: u.username, password: u.password })).status).toBe(200);
+    expect((await refresh(u.refreshToken)).status).toBe(200);
+    expect((await me(u.token)).json.data.user.hasPin).toBe(false);
+  });
+
+  it("issues a new PIN, generated by the server and shown once: it works at a till, the old one does not", async () => {
+    const t = await createTenant();
+    const till = await enrolTill(t);
+    const u = await staffWithPin(t, ["pos.sell"]);
+    const second = await login(t.slug, { username: u.username, password: u.password });
+    const changed = await changeCredential(u.token, { currentPassword: u.password, newPin: true });
     expect(changed.status).toBe(200);
     const data = changed.json.data;
+    expect(data.pin).toMatch(/^\d{4}$/);
     expect(data).toMatchObject({ tokenType: "Bearer", expiresIn: 300, user: { id: u.id }, store: { id: t.storeId }, permissions: ["pos.sell"] });
-    expect(data.refreshToken).not.toBe(u.refreshToken);
-    expect((await me(data.accessToken)).json.data.user.id).toBe(u.id);
-
-    // The new PIN works with username and alone; the old one does neither.
-    expect((await login(t.slug, { username: u.username, pin: "2580" })).status).toBe(200);
-    expect((await pinLogin(t.slug, "S001", "2580")).json.data?.user.id).toBe(u.id);
-    expectError(await login(t.slug, { username: u.username, pin: "1470" }), 401, "INVALID_CREDENTIALS");
-    expectError(await pinLogin(t.slug, "S001", "1470"), 401, "INVALID_PIN");
-    // The password is untouched.
-    expect((await login(t.slug, { username: u.username, password: u.password })).status).toBe(200);
-
-    // Every earlier refresh token is revoked; the new one works.
+    expect((await tillPinLogin(till.credential, data.pin)).json.data?.user.id).toBe(u.id);
+    if (data.pin !== u.pin) expectError(await tillPinLogin(till.credential, u.pin), 401, "INVALID_PIN");
+    // The PIN is nowhere but in that one answer.
+    expect(JSON.stringify((await me(data.accessToken)).json)).not.toContain(`"${data.pin}"`);
+    const audit = await env.DB.prepare("SELECT detail FROM audit_log WHERE entity_id = ?").bind(u.id).all();
+    expect(JSON.stringify(audit.results)).not.toContain(`"${data.pin}"`);
+    // Every earlier session is over; the new one works.
     expectError(await refresh(u.refreshToken), 401, "REFRESH_TOKEN_REVOKED");
     expectError(await refresh(second.json.data.refreshToken), 401, "REFRESH_TOKEN_REVOKED");
     expect((await refresh(data.refreshToken)).status).toBe(200);
   });
 
-  it("changes the password by proving the current password", async () => {
+  it("gives the new PIN in every store the user works in, with the tenant's PIN length", async () => {
     const t = await createTenant();
-    const u = await userWith(t, ["pos.sell"], { pin: "1470" });
-    const changed = await changeCredential(u.token, { currentPassword: u.password, newPassword: "a brand new password" });
-    expect(changed.status).toBe(200);
-    expect((await login(t.slug, { username: u.username, password: "a brand new password" })).status).toBe(200);
-    expectError(await login(t.slug, { username: u.username, password: u.password }), 401, "INVALID_CREDENTIALS");
-    // The PIN is untouched.
-    expect((await pinLogin(t.slug, "S001", "1470")).json.data?.user.id).toBe(u.id);
-    expectError(await refresh(u.refreshToken), 401, "REFRESH_TOKEN_REVOKED");
+    expect((await api("PATCH", `/api/v1/tenants/${t.tenantId}`, { token: operatorToken, body: { pinLength: 6 } })).status).toBe(200);
+    const s2 = await createStore(t, "S002");
+    const [tillA, tillB] = [await enrolTill(t), await enrolTill(t, { storeId: s2.id })];
+    const u = await staffWithPin(t, ["pos.sell"], [t.storeId, s2.id]);
+    expect(u.pin).toMatch(/^\d{6}$/);
+    for (const till of [tillA, tillB]) expect((await tillPinLogin(till.credential, u.pin)).json.data?.user.id).toBe(u.id);
   });
 
-  it("moves the new PIN to every store the user works in", async () => {
+  it("takes the current PIN as proof only from a session started at an enrolled till", async () => {
     const t = await createTenant();
-    const s2 = await createStore(t, "S002");
-    const u = await makeUser(t, ["pos.sell"], [t.storeId, s2.id], { pin: "1122" });
-    const session = await login(t.slug, { username: u.username, pin: "1122" });
-    const changed = await changeCredential(session.json.data.accessToken, { currentPin: "1122", newPin: "3344" });
+    const till = await enrolTill(t);
+    const u = await staffWithPin(t, ["pos.sell"]);
+    expectError(await changeCredential(u.token, { currentPin: u.pin, newPin: true }), 401, "PIN_NEEDS_DEVICE");
+    const atTill = (await tillPinLogin(till.credential, u.pin)).json.data;
+    const changed = await changeCredential(atTill.accessToken, { currentPin: u.pin, newPassword: "a password set at the till" });
     expect(changed.status).toBe(200);
-    for (const store of ["S001", "S002"]) {
-      expect((await pinLogin(t.slug, store, "3344")).json.data?.user.id).toBe(u.id);
-      expectError(await pinLogin(t.slug, store, "1122"), 401, "INVALID_PIN");
+    expect(decodeJwt(changed.json.data.accessToken).dev).toBe(till.deviceId);
+    expect((await login(t.slug, { username: u.username, password: "a password set at the till" })).status).toBe(200);
+  });
+
+  it("does not let anyone choose a PIN, so no answer can tell whose PIN a guess is", async () => {
+    const t = await createTenant();
+    const cashier = await userWith(t, ["pos.sell"]);
+    for (const newPin of [t.adminPin, "1234", "0000"]) {
+      const res = await changeCredential(cashier.token, { currentPassword: cashier.password, newPin });
+      expectError(res, 400, "VALIDATION_ERROR");
+      expect(res.json.fields.map((f: { path: string }) => f.path)).toContain("newPin");
     }
   });
 
-  it("accepts the user's own current PIN as the new PIN", async () => {
+  it("locks the user after five wrong current passwords, counted before they are verified", async () => {
     const t = await createTenant();
-    const u = await userWith(t, ["pos.sell"], { pin: "3690" });
-    const same = await changeCredential(u.token, { currentPin: "3690", newPin: "3690" });
-    expect(same.status).toBe(200);
-    expect((await pinLogin(t.slug, "S001", "3690")).json.data?.user.id).toBe(u.id);
-  });
-
-  it("locks the user after five wrong current PINs", async () => {
-    const t = await createTenant();
-    const u = await userWith(t, ["pos.sell"], { pin: "3690" });
-    for (let i = 0; i < 4; i++) expectError(await changeCredential(u.token, { currentPin: "0000", newPin: "5555" }), 401, "INVALID_CREDENTIALS");
-    const fifth = await changeCredential(u.token, { currentPin: "0000", newPin: "5555" });
-    expectError(fifth, 429, "ACCOUNT_LOCKED");
-    expect(retryAfter(fifth)).toBeGreaterThanOrEqual(295);
-    expectError(await changeCredential(u.token, { currentPin: "3690", newPin: "5555" }), 429, "ACCOUNT_LOCKED");
-    expectError(await login(t.slug, { username: u.username, pin: "3690" }), 429, "ACCOUNT_LOCKED");
+    const u = await userWith(t, ["pos.sell"]);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => changeCredential(u.token, { currentPassword: "wrong password", newPin: true })));
+    expect(answers.filter((r) => r.status === 401).length).toBeLessThanOrEqual(5);
+    expect(answers.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(3);
+    expectError(await changeCredential(u.token, { currentPassword: u.password, newPin: true }), 429, "ACCOUNT_LOCKED");
+    expectError(await login(t.slug, { username: u.username, password: u.password }), 429, "ACCOUNT_LOCKED");
   });
 
   it("refuses bad bodies with 400 VALIDATION_ERROR naming the field", async () => {
     const t = await createTenant();
-    const u = await userWith(t, ["pos.sell"], { pin: "3690" });
+    const u = await userWith(t, ["pos.sell"]);
     const cases: [Record<string, unknown>, string][] = [
-      [{ currentPin: "3690", currentPassword: u.password, newPin: "7777" }, "currentPin"],
-      [{ newPin: "7777" }, "currentPin"],
-      [{ currentPin: "3690" }, "newPin"],
-      [{ currentPin: "3690", newPin: "12ab" }, "newPin"],
-      [{ currentPin: "3690", newPin: "123" }, "newPin"],
+      [{ currentPin: "3690", currentPassword: u.password, newPin: true }, "currentPin"],
+      [{ newPin: true }, "currentPin"],
+      [{ currentPassword: u.password }, "newPin"],
+      [{ currentPassword: u.password, newPin: false }, "newPin"],
       [{ currentPassword: u.password, newPassword: "short" }, "newPassword"],
     ];
     for (const [body, field] of cases) {
@@ -785,8 +717,44 @@ describe("POST /auth/change-credential", () => {
     }
     // None of them counted as a wrong attempt or changed anything.
     expect((await userRow(u.id)).failed_attempts).toBe(0);
-    expect((await pinLogin(t.slug, "S001", "3690")).json.data?.user.id).toBe(u.id);
-    expectError(await changeCredential("", { currentPin: "3690", newPin: "7777" }), 401, "UNAUTHENTICATED");
+    expectError(await changeCredential("", { currentPassword: u.password, newPin: true }), 401, "UNAUTHENTICATED");
+  });
+});
+
+describe("operator credential reset", () => {
+  const issue = (tenantId: string, username: string, token = operatorToken) =>
+    api("POST", `/api/v1/tenants/${tenantId}/credential-resets`, { token, body: { username } });
+  const redeem = (tenant: string, code: string, newPassword: string) =>
+    api("POST", "/api/v1/auth/credential-reset", { body: { tenant, code, newPassword }, ip: randomIp() });
+
+  it("lets a locked-out administrator set a new password once, ending their sessions, audited", async () => {
+    const t = await createTenant();
+    const issued = await issue(t.tenantId, "admin");
+    expect(issued.status).toBe(201);
+    expect(issued.json.data).toMatchObject({ user: { id: t.adminId, username: "admin" } });
+    const { code } = issued.json.data;
+    expectError(await redeem(t.slug, "not-the-code-at-all", "the new admin password"), 401, "INVALID_RESET_CODE");
+    const other = await createTenant();
+    expectError(await redeem(other.slug, code, "the new admin password"), 401, "INVALID_RESET_CODE");
+    const done = await redeem(t.slug, code, "the new admin password");
+    expect(done.status).toBe(200);
+    expectError(await redeem(t.slug, code, "yet another password"), 401, "INVALID_RESET_CODE");
+    expect((await login(t.slug, { username: "admin", password: "the new admin password" })).status).toBe(200);
+    expectError(await login(t.slug, { username: "admin", password: ADMIN_PASSWORD }), 401, "INVALID_CREDENTIALS");
+    expectError(await write(t.adminToken), 401, "SESSION_ENDED");
+    const audit = await env.DB.prepare("SELECT action, actor_type FROM audit_log WHERE entity_id = ? AND action LIKE 'user.credential_reset%' ORDER BY at, rowid").bind(t.adminId).all();
+    expect(audit.results).toEqual([{ action: "user.credential_reset_issued", actor_type: "operator" }, { action: "user.credential_reset", actor_type: "anonymous" }]);
+  });
+
+  it("is for administrators only, issued by the operator only, and expires", async () => {
+    const t = await createTenant();
+    const cashier = await userWith(t, ["pos.sell"]);
+    const refused = await issue(t.tenantId, cashier.username);
+    expectError(refused, 422, "NOT_AN_ADMINISTRATOR");
+    expectError(await issue(t.tenantId, "admin", t.adminToken), 401, "UNAUTHENTICATED");
+    const { code } = (await issue(t.tenantId, "admin")).json.data;
+    await env.DB.prepare("UPDATE credential_resets SET expires_at = ? WHERE user_id = ?").bind(Date.now() - 1, t.adminId).run();
+    expectError(await redeem(t.slug, code, "the new admin password"), 401, "INVALID_RESET_CODE");
   });
 });
 
@@ -795,28 +763,42 @@ describe("audit log", () => {
     const t = await createTenant();
     const ip = randomIp();
     expect((await login(t.slug, { username: "admin", password: ADMIN_PASSWORD }, ip)).status).toBe(200);
-    expectError(await login(t.slug, { username: "admin", pin: "97531864" }, ip), 401, "INVALID_CREDENTIALS");
+    expectError(await login(t.slug, { username: "admin", password: "97531864-wrong" }, ip), 401, "INVALID_CREDENTIALS");
     expectError(await login(t.slug, { username: "nobody", password: "secret-guess-xyz" }, ip), 401, "INVALID_CREDENTIALS");
-    expect((await pinLogin(t.slug, "S001", t.adminPin, ip)).status).toBe(200);
-    expectError(await pinLogin(t.slug, "S001", "86421357", ip), 401, "INVALID_PIN");
+    const till = await enrolTill(t);
+    expect((await tillPinLogin(till.credential, t.adminPin, { ip })).status).toBe(200);
+    expectError(await tillPinLogin(till.credential, "86421357", { ip }), 401, "INVALID_PIN");
 
-    const { results } = await env.DB.prepare("SELECT * FROM audit_log WHERE ip = ? ORDER BY at, rowid").bind(ip).all<Record<string, string | null>>();
+    const { results } = await env.DB.prepare("SELECT * FROM audit_log WHERE ip = ? AND action LIKE 'auth.%' ORDER BY at, rowid").bind(ip).all<Record<string, string | null>>();
     expect(results.map((r) => r.action)).toEqual(["auth.login", "auth.login_failed", "auth.login_failed", "auth.login", "auth.pin_login_failed"]);
     for (const r of results) {
       expect(r.tenant_id).toBe(t.tenantId);
       expect(r.ip).toBe(ip);
       expect(r.request_id).toBeTruthy();
     }
-    const [ok, wrongPin, unknown, pinOk] = results;
+    const [ok, wrongPassword, unknown, pinOk, wrongPin] = results;
     expect(ok).toMatchObject({ actor_type: "user", actor_id: t.adminId, entity: "user", entity_id: t.adminId });
     expect(JSON.parse(ok!.detail!)).toEqual({ storeId: t.storeId, method: "password" });
-    expect(wrongPin).toMatchObject({ actor_type: "anonymous", actor_id: t.adminId, entity_id: t.adminId });
-    expect(JSON.parse(wrongPin!.detail!)).toMatchObject({ username: "admin", reason: "wrong_pin" });
+    expect(wrongPassword).toMatchObject({ actor_type: "anonymous", actor_id: t.adminId, entity_id: t.adminId });
+    expect(JSON.parse(wrongPassword!.detail!)).toMatchObject({ username: "admin", reason: "wrong_password" });
+    expect(JSON.parse(wrongPin!.detail!)).toMatchObject({ deviceId: till.deviceId, reason: "unknown_pin" });
     expect(unknown).toMatchObject({ actor_type: "anonymous", actor_id: null });
     expect(JSON.parse(unknown!.detail!)).toMatchObject({ username: "nobody", reason: "unknown_user" });
-    expect(JSON.parse(pinOk!.detail!)).toMatchObject({ method: "store_pin" });
+    expect(JSON.parse(pinOk!.detail!)).toMatchObject({ method: "store_pin", deviceId: till.deviceId });
     const text = JSON.stringify(results);
     for (const secret of ["97531864", "secret-guess-xyz", "86421357"]) expect(text).not.toContain(secret);
+  });
+
+  it("writes at most the flood limit of failure rows per minute, and keeps counting the rest", async () => {
+    const t = await createTenant();
+    await env.DB.prepare("DELETE FROM auth_throttle WHERE key = ?").bind(`audit:auth.login_failed:${t.tenantId}`).run();
+    for (let batch = 0; batch < 3; batch++) {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => login(t.slug, { username: `flood${batch}-${i}`, password: "a guess at it" })));
+    }
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE tenant_id = ? AND action = 'auth.login_failed'").bind(t.tenantId).first<{ n: number }>();
+    expect(rows!.n).toBe(50);
+    const counter = await env.DB.prepare("SELECT failures FROM auth_throttle WHERE key = ?").bind(`audit:auth.login_failed:${t.tenantId}`).first<{ failures: number }>();
+    expect(counter!.failures).toBe(60);
   });
 
   it("records a login naming an unknown tenant without a tenant", async () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALL_PERMISSIONS } from "../../schema/permissions";
 import { routeTable } from "../../worker/app";
-import { api, createTenant, operatorToken, userWith, type TestTenant } from "./helpers";
+import { api, createTenant, enrolTill, operatorToken, userWith, type TestTenant } from "./helpers";
 
 /**
  * Generated from the route table: every /api/v1 route answers 401 without a token, 403 with a token that lacks
@@ -34,6 +34,9 @@ const VALID_BODIES: Record<string, unknown> = {
   "POST /api/v1/products/:productId/suppliers": { supplierId: "00000000-0000-4000-8000-000000000000" },
   "PUT /api/v1/products/:productId/suppliers/:supplierId": { supplierSku: "B-1" },
   "PUT /api/v1/specials/:id": { name: "Renamed special" },
+  "POST /api/v1/stores/:storeId/registers": { code: "T99", name: "Till" },
+  "PUT /api/v1/stores/:storeId/registers/:registerId": { name: "Renamed till" },
+  "POST /api/v1/stores/:storeId/devices": { kind: "bridge", name: "Bridge" },
 };
 
 /**
@@ -60,6 +63,8 @@ describe("authorisation matrix", () => {
 
   beforeAll(async () => {
     [a, b] = await Promise.all([createTenant(), createTenant()]);
+    // Made first: the matrix's own-tenant requests go on to change B's roles.
+    const bTills = await Promise.all(Array.from({ length: 6 }, () => enrolTill(b)));
     const created = async (path: string, body: unknown) => {
       const res = await api("POST", path, { token: b.adminToken, body });
       if (res.status !== 201) throw new Error(`${path}: ${JSON.stringify(res.json)}`);
@@ -92,6 +97,9 @@ describe("authorisation matrix", () => {
         const productId = await created("/api/v1/products", { sku: unique(), name: "B's product", sellPrice: 100 });
         return created("/api/v1/specials", { name: "B's special", kind: "percent", value: 1000, productIds: [productId], startsAt: "2026-01-01T00:00", endsAt: "2027-01-01T00:00" });
       },
+      "/api/v1/devices": async () => bTills.pop()!.deviceId,
+      "/api/v1/stores/:storeId/registers/:registerId": async () => ({ storeId: b.storeId, registerId: bTills.pop()!.registerId }),
+      "/api/v1/stores/:storeId/registers/:registerId/pairing-code": async () => ({ storeId: b.storeId, registerId: bTills.pop()!.registerId }),
       "/api/v1/products/barcode/:barcode": async () => {
         const barcode = `73${Date.now()}${Math.floor(Math.random() * 1000)}`;
         await created("/api/v1/products", { sku: unique(), barcode, name: "B's product", sellPrice: 100 });

@@ -168,3 +168,44 @@ export async function createStore(t: TestTenant, code: string, extra: Record<str
 
 /** The D1 round trips a response reports in Server-Timing. */
 export const d1Count = (res: ApiResponse) => Number(res.headers.get("Server-Timing")?.match(/\bd1;count=(\d+)/)?.[1] ?? NaN);
+
+/** Create a register in the store and pair its till, as the admin: the till's device credential. */
+export async function enrolTill(t: TestTenant, options: { storeId?: string; token?: string; code?: string } = {}) {
+  const storeId = options.storeId ?? t.storeId;
+  const created = await api("POST", `/api/v1/stores/${storeId}/registers`, {
+    token: options.token ?? t.adminToken,
+    body: { code: options.code ?? `T${crypto.randomUUID().slice(0, 6)}`, name: "Till" },
+  });
+  if (created.status !== 201) throw new Error(`register: ${created.status} ${JSON.stringify(created.json)}`);
+  const paired = await api("POST", "/api/v1/devices/pair", { body: { code: created.json.data.pairing.code } });
+  if (paired.status !== 200) throw new Error(`pair: ${paired.status} ${JSON.stringify(paired.json)}`);
+  return { credential: paired.json.data.credential as string, deviceId: paired.json.data.device.id as string, registerId: created.json.data.id as string };
+}
+
+/** PIN-only sign-in at an enrolled till. */
+export const tillPinLogin = (credential: string, pin: string, options: ApiOptions = {}) =>
+  api("POST", "/api/v1/auth/pin-login", { ...options, body: { pin }, headers: { "X-Device-Credential": credential, ...options.headers } });
+
+/**
+ * A user holding a new role with these permissions in the given stores (the tenant's store by default), with a
+ * password and a server-generated PIN (asked for through change-credential), and a fresh session.
+ */
+export async function staffWithPin(t: TestTenant, permissions: string[], storeIds: string[] = [t.storeId]) {
+  const role = await api("POST", "/api/v1/roles", { token: t.adminToken, body: { name: `role-${crypto.randomUUID().slice(0, 8)}`, permissions } });
+  if (role.status !== 201) throw new Error(`role: ${JSON.stringify(role.json)}`);
+  const username = `u${crypto.randomUUID().slice(0, 8)}`;
+  const password = "a long enough password";
+  const user = await api("POST", "/api/v1/users", {
+    token: t.adminToken,
+    body: { username, displayName: username, password, storeRoles: storeIds.map((storeId) => ({ storeId, roleId: role.json.data.id })) },
+  });
+  if (user.status !== 201) throw new Error(`user: ${JSON.stringify(user.json)}`);
+  const login = await api("POST", "/api/v1/auth/login", { body: { tenant: t.slug, username, password, store: storeIds[0] }, ip: randomIp() });
+  if (login.status !== 200) throw new Error(`login: ${JSON.stringify(login.json)}`);
+  const changed = await api("POST", "/api/v1/auth/change-credential", { token: login.json.data.accessToken, body: { currentPassword: password, newPin: true }, ip: randomIp() });
+  if (changed.status !== 200) throw new Error(`pin: ${JSON.stringify(changed.json)}`);
+  return {
+    id: user.json.data.id as string, username, password, roleId: role.json.data.id as string, pin: changed.json.data.pin as string,
+    token: changed.json.data.accessToken as string, refreshToken: changed.json.data.refreshToken as string,
+  };
+}

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, auditOf, createStore, createTenant, d1Count, feedOf, journalCounts, uniqueSlug, userWith, type TestTenant } from "./helpers";
+import { api, enrolTill, tillPinLogin, auditOf, createStore, createTenant, d1Count, feedOf, journalCounts, uniqueSlug, userWith, type TestTenant } from "./helpers";
 
 const storeBody = (code: string, extra: Record<string, unknown> = {}) => ({ code, name: `Store ${code}`, currency: "SEK", timeZone: "Europe/Stockholm", pricesIncludeTax: true, ...extra });
 const post = (t: TestTenant, body: Record<string, unknown>, token = t.adminToken) => api("POST", "/api/v1/stores", { token, body });
@@ -78,7 +78,7 @@ describe("stores", () => {
       expect(login.json.data.store).toMatchObject({ id: s2.id, code: "S002" });
       const current = await api("GET", "/api/v1/stores/current", { token: login.json.data.accessToken });
       expect(current.json.data).toEqual(s2);
-      const pin = await api("POST", "/api/v1/auth/pin-login", { body: { tenant: tt.slug, store: "S002", pin: tt.adminPin } });
+      const pin = await tillPinLogin((await enrolTill(tt, { storeId: s2.id })).credential, tt.adminPin);
       expect(pin.status).toBe(200);
       expect(pin.json.data.user.id).toBe(tt.adminId);
 

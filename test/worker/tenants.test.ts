@@ -81,7 +81,9 @@ describe("tenants", () => {
       expect(login.status).toBe(200);
       expect(login.json.data.store).toEqual({ id: store.id, code: "HQ", name: "Head office" });
       expect(login.json.data.permissions).toEqual([...ALL_PERMISSIONS].sort());
-      const pinLogin = await api("POST", "/api/v1/auth/pin-login", { body: { tenant: slug, store: "HQ", pin: admin.pin } });
+      const register = await api("POST", `/api/v1/stores/${store.id}/registers`, { token: login.json.data.accessToken, body: { code: "T1", name: "Till" } });
+      const till = await api("POST", "/api/v1/devices/pair", { body: { code: register.json.data.pairing.code } });
+      const pinLogin = await api("POST", "/api/v1/auth/pin-login", { body: { pin: admin.pin }, headers: { "X-Device-Credential": till.json.data.credential } });
       expect(pinLogin.status).toBe(200);
       expect(pinLogin.json.data.user.id).toBe(admin.id);
       const me = await api("GET", "/api/v1/auth/me", { token: login.json.data.accessToken });
@@ -92,7 +94,7 @@ describe("tenants", () => {
       // the change feed has every synced row, in one run of sequence numbers; the audit names the operator
       const feed = (await env.DB.prepare("SELECT seq, entity, entity_id, op, version FROM change_feed WHERE tenant_id = ? ORDER BY seq").bind(tenant.id).all()).results as { seq: number; entity: string; entity_id: string; op: string; version: number }[];
       const tenders = (await env.DB.prepare("SELECT id FROM tenders WHERE tenant_id = ?").bind(tenant.id).all()).results.map((r) => r.id);
-      expect(feed.map((r) => `${r.entity}:${r.entity_id}`).sort()).toEqual(
+      expect(feed.filter((r) => r.entity !== "register").map((r) => `${r.entity}:${r.entity_id}`).sort()).toEqual(
         [`tenant:${tenant.id}`, `store:${store.id}`, `user:${admin.id}`, ...roles.map((r) => `role:${r.id}`), ...tenders.map((id) => `tender:${id}`)].sort(),
       );
       expect(feed.every((r) => r.op === "upsert" && r.version === 1)).toBe(true);

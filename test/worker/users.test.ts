@@ -1,6 +1,13 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, auditOf, createStore, createTenant, d1Count, feedOf, journalCounts, randomIp, uniqueSlug, userWith, type TestTenant } from "./helpers";
+import { api, enrolTill, tillPinLogin, auditOf, createStore, createTenant, d1Count, feedOf, journalCounts, randomIp, uniqueSlug, userWith, type TestTenant } from "./helpers";
+
+/** PIN sign-in at a till of the store (enrolled once per store). */
+const tills = new Map<string, Promise<string>>();
+function pinAt(t: TestTenant, storeId: string, pin: string) {
+  if (!tills.has(storeId)) tills.set(storeId, enrolTill(t, { storeId }).then((till) => till.credential));
+  return tills.get(storeId)!.then((credential) => tillPinLogin(credential, pin));
+}
 
 const PW = "a long enough password";
 const names = (res: { json: { data: { username: string }[] } }) => res.json.data.map((u) => u.username);
@@ -132,10 +139,6 @@ describe("users", () => {
       const elsewhere = await post(t, { username: uniqueSlug("free"), displayName: "Free", pin: t.adminPin, storeRoles: [{ storeId: s3.id, roleId: t.roles.Cashier }] });
       expect(elsewhere.status).toBe(201);
       expect(elsewhere.json.data.hasPin).toBe(true);
-      // the PIN works in its own store and names that user there
-      const pinLogin = await api("POST", "/api/v1/auth/pin-login", { body: { tenant: t.slug, store: "S003", pin: t.adminPin } });
-      expect(pinLogin.status).toBe(200);
-      expect(pinLogin.json.data.user.id).toBe(elsewhere.json.data.id);
 
       // but it may not join S001 while the admin has that PIN there
       const join = await put(t, elsewhere.json.data.id, { version: 1, storeRoles: [{ storeId: s3.id, roleId: t.roles.Cashier }, { storeId: t.storeId, roleId: t.roles.Cashier }] });
@@ -221,7 +224,7 @@ describe("users", () => {
 
     it("replaces the store roles (not merges), and the user's sessions end", async () => {
       const u = await userWith(t, ["pos.sell"], { pin: "9753" });
-      expect((await api("POST", "/api/v1/auth/pin-login", { body: { tenant: t.slug, store: "S001", pin: "9753" } })).status).toBe(200);
+      expect((await pinAt(t, t.storeId, "9753")).status).toBe(200);
       const replaced = await put(t, u.id, { version: 1, storeRoles: [{ storeId: s2.id, roleId: t.roles.Manager }, { storeId: s2.id, roleId: t.roles.Cashier }] });
       expect(replaced.status).toBe(200);
       const expected = [{ storeId: s2.id, roleId: t.roles.Manager }, { storeId: s2.id, roleId: t.roles.Cashier }].sort((x, y) => (x.storeId + x.roleId).localeCompare(y.storeId + y.roleId));
@@ -244,10 +247,10 @@ describe("users", () => {
       expect(refreshed.json.code).toBe("REFRESH_TOKEN_REVOKED");
 
       // the PIN moved with the roles: it works in S002 and no longer in S001
-      const pinThere = await api("POST", "/api/v1/auth/pin-login", { ip, body: { tenant: t.slug, store: "S002", pin: "9753" } });
+      const pinThere = await pinAt(t, s2.id, "9753");
       expect(pinThere.status).toBe(200);
       expect(pinThere.json.data.user.id).toBe(u.id);
-      expect((await api("POST", "/api/v1/auth/pin-login", { ip, body: { tenant: t.slug, store: "S001", pin: "9753" } })).status).toBe(401);
+      expect((await pinAt(t, t.storeId, "9753")).status).toBe(401);
 
       const cleared = await put(t, u.id, { version: 2, storeRoles: [] });
       expect(cleared.json.data.storeRoles).toEqual([]);
@@ -285,7 +288,7 @@ describe("users", () => {
       // ... so it is free in S001 now
       const took = await put(t, c.id, { version: 1, pin: "5511" });
       expect(took.status).toBe(200);
-      const pinLogin = await api("POST", "/api/v1/auth/pin-login", { body: { tenant: t.slug, store: "S001", pin: "5511" } });
+      const pinLogin = await pinAt(t, t.storeId, "5511");
       expect(pinLogin.status).toBe(200);
       expect(pinLogin.json.data.user.id).toBe(c.id);
     });

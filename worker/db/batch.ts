@@ -1,4 +1,5 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
+import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { BatchItem } from "drizzle-orm/batch";
 import { batchGuard } from "../../schema/db";
 import type { Db } from "./client";
@@ -51,3 +52,19 @@ export const isUniqueViolation = (error: unknown, column: string) => {
   const text = messages(error);
   return /UNIQUE constraint failed/i.test(text) && text.includes(column);
 };
+
+const dialect = new SQLiteSyncDialect();
+
+/**
+ * A hand-written statement as a batch item whose rows come back as objects. (drizzle's own `db.run(sql)` cannot
+ * be batched with bound parameters.) For SQL the query builder cannot say, e.g. INSERT … SELECT without a table.
+ */
+export function rawStatement<Row = Record<string, unknown>>(db: Db, query: SQL): Statement & { readonly __rows?: Row } {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  const prepared = {
+    stmt: db.$client.prepare(text),
+    getQuery: () => ({ sql: text, params }),
+    mapResult: (result: D1Result<Row>) => result.results,
+  };
+  return { _prepare: () => prepared } as unknown as Statement;
+}

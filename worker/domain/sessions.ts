@@ -1,5 +1,5 @@
-import { and, eq, inArray, isNull } from "drizzle-orm";
-import { refreshTokens, sessions, users } from "../../schema/db";
+import { and, eq, inArray, isNull, type SQL } from "drizzle-orm";
+import { devices, refreshTokens, sessions, users } from "../../schema/db";
 import type { Permission } from "../../schema/permissions";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../auth/access-token";
 import { randomToken, sha256Hex } from "../auth/credentials";
@@ -90,11 +90,12 @@ export function endUserSessions(scope: TenantScope, userId: string, now: number,
   ];
 }
 
-/** End every session started from a device (the device is revoked or re-paired). */
-export function endDeviceSessions(scope: TenantScope, deviceId: string, now: number): Statement[] {
-  const familyOfDevice = scope.db.select({ id: sessions.id }).from(sessions).where(scope.where(sessions, eq(sessions.deviceId, deviceId)));
+/** End every session started from the devices `which` selects (revoked or re-paired devices). */
+export function endDeviceSessions(scope: TenantScope, which: SQL, now: number): Statement[] {
+  const deviceIds = scope.db.select({ id: devices.id }).from(devices).where(scope.where(devices, which));
+  const sessionIds = scope.db.select({ id: sessions.id }).from(sessions).where(scope.where(sessions, inArray(sessions.deviceId, deviceIds)));
   return [
-    scope.update(sessions, { revokedAt: now, revokeReason: "device revoked" }, eq(sessions.deviceId, deviceId), isNull(sessions.revokedAt)),
-    scope.db.update(refreshTokens).set({ revokedAt: now }).where(and(isNull(refreshTokens.revokedAt), inArray(refreshTokens.familyId, familyOfDevice))),
+    scope.update(refreshTokens, { revokedAt: now }, inArray(refreshTokens.familyId, sessionIds), isNull(refreshTokens.revokedAt)),
+    scope.update(sessions, { revokedAt: now, revokeReason: "device revoked" }, inArray(sessions.deviceId, deviceIds), isNull(sessions.revokedAt)),
   ];
 }

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { Db } from "../db/client";
+import type { CurrentDevice } from "../domain/devices";
 import type { TenantScope } from "../db/tenant-scope";
 import type { Actor, RequestInfo } from "../domain/context";
 import type { Env } from "../env";
@@ -13,6 +14,8 @@ export interface AppVariables {
   /** Set by the user-auth middleware. */
   actor: Actor;
   scope: TenantScope;
+  /** Set by the device-auth middleware: the enrolled device calling. */
+  device: CurrentDevice;
 }
 
 export interface AppEnv {

@@ -2,12 +2,13 @@ import { zValidator } from "@hono/zod-validator";
 import type { Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { Permission } from "../../schema/permissions";
+import { requireDevice } from "../auth/device";
 import { requireOperator, requirePermission, requireUser } from "../auth/middleware";
 import type { AppContext, AppEnv } from "./app";
 import { ok, paged, type Page } from "./envelope";
 import { badRequest, validationFailed, type FieldError } from "./errors";
 
-export type AuthKind = "public" | "user" | "operator";
+export type AuthKind = "public" | "user" | "operator" | "device";
 type Method = "get" | "post" | "put" | "patch" | "delete";
 type Empty = z.ZodObject<{}>;
 
@@ -100,6 +101,7 @@ export function mountRoutes(app: Hono<AppEnv>, prefix: string, routes: AnyRoute[
     const chain: MiddlewareHandler<AppEnv>[] = [];
     if (def.auth === "user") chain.push(requireUser);
     if (def.auth === "operator") chain.push(requireOperator);
+    if (def.auth === "device") chain.push(requireDevice);
     if (def.permission) chain.push(requirePermission(def.permission));
     if (def.params) chain.push(validate("param", def.params, "params"));
     if (def.query) chain.push(validate("query", def.query, "query"));

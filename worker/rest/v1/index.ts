@@ -1,6 +1,7 @@
 import { authRoutes } from "./auth";
 import { customerRoutes } from "./customers";
 import { departmentRoutes } from "./departments";
+import { deviceRoutes } from "./devices";
 import { productRoutes } from "./products";
 import { roleRoutes } from "./roles";
 import { salesRepRoutes } from "./sales-reps";
@@ -20,6 +21,7 @@ export const v1Routes = [
   ...userRoutes,
   ...roleRoutes,
   ...storeRoutes,
+  ...deviceRoutes,
   ...tenantRoutes,
   ...productRoutes,
   ...departmentRoutes,

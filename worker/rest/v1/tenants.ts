@@ -1,6 +1,8 @@
 import { IdParams } from "../../../schema/contracts/common";
 import { CreateTenantBody, CreateTenantResult, Tenant, UpdateTenantBody } from "../../../schema/contracts/tenants";
 import { createTenant, getTenant, updateTenant } from "../../domain/tenants";
+import { issueCredentialReset } from "../../domain/credentials";
+import { CredentialReset, IssueCredentialResetBody } from "../../../schema/contracts/auth";
 import { route } from "../../http/route";
 
 const tag = "Platform";
@@ -25,5 +27,12 @@ export const tenantRoutes = [
     description: "Fields left out stay as they are. The change goes to the tenant's change feed. If another update of the tenant commits between this one's read and write, this one is 409 VERSION_CONFLICT with the tenant as it now is, and nothing of it is written.",
     params: IdParams, body: UpdateTenantBody, response: Tenant,
     handler: (c, { params, body }) => updateTenant(c.get("db"), c.get("request"), params.id, body),
+  }),
+  route({
+    method: "post", path: "/tenants/:id/credential-resets", tag, auth: "operator", status: 201,
+    summary: "Issue a one-time password reset for one of a tenant's administrators",
+    description: "For a tenant that lost its administrators' passwords. The user must hold every permission in an active store (422 NOT_AN_ADMINISTRATOR otherwise). The code is answered once, works once, for an hour, at POST /api/v1/auth/credential-reset. Audited.",
+    params: IdParams, body: IssueCredentialResetBody, response: CredentialReset,
+    handler: (c, { params, body }) => issueCredentialReset(c.get("db"), c.get("request"), params.id, body),
   }),
 ];
