@@ -3,8 +3,9 @@
  *
  * Rounding modes (the tenant's `taxRounding`):
  * - `line` (default): each line is rounded on its own.
- *     Prices exclude tax: each rate's tax on the line is its exact amount rounded half away from zero; the line's
- *     gross is net + taxes.
+ *     Prices exclude tax: each rate's tax on the line is its rate × its base, rounded half away from zero; the
+ *     base is the net, for a compound rate plus the line's rounded non-compound taxes before it (tax.ts). The
+ *     line's gross is net + taxes.
  *     Prices include tax: the line's total tax is backed out of the gross and rounded half away from zero once,
  *     then split over the line's rates by largest remainder; the net is gross − tax. (Rounding each rate of a
  *     multi-rate line separately could back out more tax than the price holds; this cannot.) With one rate per
@@ -20,8 +21,8 @@ import { MoneyError } from "./errors";
 import { toSafeNumber } from "./integers";
 import { lineAmount } from "./line";
 import { allocateLargestRemainder } from "./allocate";
-import { add, roundHalfAwayFromZero, ZERO, type Fraction } from "./rounding";
-import { exactTaxes, normalizeTaxGroup, type TaxRate, type TaxRateInput } from "./tax";
+import { add, fraction, roundHalfAwayFromZero, ZERO, type Fraction } from "./rounding";
+import { exactTaxes, normalizeTaxGroup, taxesOnNet, type TaxRate, type TaxRateInput } from "./tax";
 
 export type TaxRoundingMode = "line" | "document";
 
@@ -153,7 +154,7 @@ export function computeLine(line: LineInput, pricesIncludeTax: boolean): LineRes
 }
 
 function roundLine(line: PreparedLine, pricesIncludeTax: boolean): bigint[] {
-  if (!pricesIncludeTax) return line.exact.map(roundHalfAwayFromZero);
+  if (!pricesIncludeTax) return taxesOnNet(fraction(line.amount), line.group);
   const total = roundHalfAwayFromZero(line.exact.reduce(add, ZERO));
   return allocateLargestRemainder(line.exact, total);
 }

@@ -179,13 +179,14 @@ describe("Canada: GST 5 % and Québec QST 9.975 %", () => {
     const line = computeLine({ unitPrice: 10000, quantity: 1000, taxes: [gst, qst2012] }, false);
     expect(amounts(line.taxes)).toEqual([500, 998]);
     expect(line.gross).toBe(11498);
-    // 9.5 % × 1.05 = 9.975 %: why 2013's harmonised rate is what it is (the property test checks every price).
+    // 9.5 % × 1.05 = 9.975 %: why 2013's harmonised rate is what it is. On the GST as charged the two agree
+    // wherever the GST is whole cents (the property test checks every such price).
   });
 
   it("compound, prices include tax: 114.98 backs out to 100.00 + 5.00 + 9.98", () => {
     const qst2012: TaxRateInput = { id: "qst", name: "QST", rate: 950, isCompound: true, sortOrder: 1 };
     const line = computeLine({ unitPrice: 11498, quantity: 1000, taxes: [gst, qst2012] }, true);
-    // T = 14.975 %: GST 500.0217…, QST 997.5433…, together 1497.565… → 1498, split by largest remainder
+    // 100.00 priced exclusive is exactly 114.98 (above), so that is the receipt
     expect(amounts(line.taxes)).toEqual([500, 998]);
     expect(line).toMatchObject({ net: 10000, tax: 1498, gross: 11498 });
   });
@@ -204,6 +205,39 @@ describe("Canada: GST 5 % and Québec QST 9.975 %", () => {
       false,
     );
     expect(amounts(line.taxes)).toEqual([1000, 1100, 1100]);
+  });
+});
+
+describe("a compound rate is charged on the taxes before it as they appear on the receipt", () => {
+  const gst: TaxRateInput = { id: "gst", name: "GST", rate: 500, sortOrder: 0 };
+  const qst: TaxRateInput = { id: "qst", name: "QST", rate: { millionths: 99_750 }, isCompound: true, sortOrder: 1 };
+  /** n / d rounded half away from zero for n ≥ 0, d > 0: done here, not by the engine. */
+  const roundHalf = (n: bigint, d: bigint) => (2n * n + d) / (2n * d);
+
+  it("the issue: exclusive, QST = round(9.975 % × (price + round(5 % × price))) for every price 1..400", () => {
+    const prices = Array.from({ length: 400 }, (_, i) => i + 1);
+    const doc = computeDocument({
+      pricesIncludeTax: false,
+      rounding: "line",
+      lines: prices.map((unitPrice) => ({ unitPrice, quantity: 1000, taxes: [gst, qst] })),
+    });
+    let differsOnExactGst = 0;
+    prices.forEach((price, i) => {
+      const p = BigInt(price);
+      const charged = roundHalf(p * 5n, 100n);
+      const expected = roundHalf((p + charged) * 99_750n, 1_000_000n);
+      const onExactGst = roundHalf(p * 105n * 99_750n, 100n * 1_000_000n); // the old rule: 9.975 % × 1.05 × price
+      if (onExactGst !== expected) differsOnExactGst++;
+      expect(amounts(doc.lines[i]!.taxes), `price ${price}`).toEqual([Number(charged), Number(expected)]);
+    });
+    expect(differsOnExactGst).toBe(12); // the prices the issue found: the test exercises the difference
+  });
+
+  it("0.05: GST 0.25 → 0, so QST is 9.975 % × 5 = 0.49875 → 0 (on the exact 5.25 it was 0.5236875 → 1)", () => {
+    const line = computeLine({ unitPrice: 5, quantity: 1000, taxes: [gst, qst] }, false);
+    expect(amounts(line.taxes)).toEqual([0, 0]);
+    expect(line).toMatchObject({ net: 5, tax: 0, gross: 5 });
+    expect(computeLine({ unitPrice: 5, quantity: -1000, taxes: [gst, qst] }, false)).toMatchObject({ net: -5, tax: 0, gross: -5 });
   });
 });
 
