@@ -239,6 +239,26 @@ describe("a compound rate is charged on the taxes before it as they appear on th
     expect(line).toMatchObject({ net: 5, tax: 0, gross: 5 });
     expect(computeLine({ unitPrice: 5, quantity: -1000, taxes: [gst, qst] }, false)).toMatchObject({ net: -5, tax: 0, gross: -5 });
   });
+
+  it("document rounding: GST rounded once, QST on the nets plus the GST allocated to each line", () => {
+    const lines = [710, 1490, 1490].map((unitPrice) => ({ unitPrice, quantity: 1000, taxes: [gst, qst] }));
+    const doc = computeDocument({ pricesIncludeTax: false, rounding: "document", lines });
+    // GST: 35.5 + 74.5 + 74.5 = 184.5 → 185; truncated 35 + 74 + 74 = 183, the two cents to the first two of the
+    // equal remainders (.5 each, earlier first): 36, 75, 74.
+    // QST bases 746 + 1565 + 1564 = 3875 (= 3690 + 185): 9.975 % × 3875 = 386.53125 → 387; the shares 74.4135,
+    // 156.10875, 156.009 truncate to 386, the cent to the largest remainder (.4135): 75, 156, 156.
+    // (On the exact GST, 9.975 % × 1.05 × 3690 = 386.4758… → 386. Line by line: GST 186, QST 74 + 156 + 156 = 386.)
+    expect(doc.lines.map((l) => amounts(l.taxes))).toEqual([
+      [36, 75],
+      [75, 156],
+      [74, 156],
+    ]);
+    expect(doc.totals.taxes.map((t) => [t.id, t.taxable, t.amount])).toEqual([
+      ["gst", 3690, 185],
+      ["qst", 3690, 387],
+    ]);
+    expect(doc.totals).toMatchObject({ net: 3690, tax: 572, gross: 4262 });
+  });
 });
 
 describe("CHF cash rounding to 5 rappen", () => {

@@ -80,7 +80,10 @@ function refExtended(unitPrice: number, quantity: number): bigint {
 
 interface RefLine {
   amount: bigint;
+  /** The net, or with inclusive prices the exact net the gross holds. */
+  net: Q;
   ids: string[];
+  ordered: TaxRateInput[];
   exact: Q[];
 }
 
@@ -89,14 +92,8 @@ function refLine(line: LineInput, pricesIncludeTax: boolean): RefLine {
   const d = BigInt(line.discount ?? 0);
   const amount = ext - (line.quantity < 0 ? -d : d);
   const ordered = refOrder(line.taxes ?? []);
-  let exact: Q[];
-  if (!pricesIncludeTax) exact = refTaxesOnNet(q(amount), ordered);
-  else {
-    const perUnit = refTaxesOnNet(q(1n), ordered);
-    const net = qdiv(q(amount), qadd(q(1n), qsum(perUnit)));
-    exact = perUnit.map((u) => qmul(net, u));
-  }
-  return { amount, ids: ordered.map((t) => t.id), exact };
+  const net = pricesIncludeTax ? qdiv(q(amount), qadd(q(1n), qsum(refTaxesOnNet(q(1n), ordered)))) : q(amount);
+  return { amount, net, ids: ordered.map((t) => t.id), ordered, exact: refTaxesOnNet(net, ordered) };
 }
 
 // ---------------------------------------------------------------- arbitraries
@@ -236,22 +233,49 @@ describe("every document", () => {
     );
   });
 
-  it("document rounding: each rate's total is its exact total rounded once, each line within a cent", () => {
+  it("document rounding: each rate's total rounded once on its document base, each line within a cent of its share", () => {
+    // A non-compound rate's share on a line is rate × net; a compound rate's is rate × (net + the amounts the
+    // non-compound rates before it were allocated on that line). With inclusive prices the net is the exact net.
     fc.assert(
       fc.property(
         documentArb.map((d) => ({ ...d, rounding: "document" as const })),
         (input) => {
           const r = computeDocument(input);
-          const exactByRate = new Map<string, Q>();
+          const shareByRate = new Map<string, Q>();
           r.lines.forEach((l, i) => {
             const ref = refLine(input.lines[i]!, input.pricesIncludeTax);
-            ref.ids.forEach((id, j) => {
-              const exact = ref.exact[j]!;
-              exactByRate.set(id, qadd(exactByRate.get(id) ?? q(0n), exact));
-              expect(within1(l.taxes[j]!.amount, exact)).toBe(true);
+            expect(l.taxes.map((t) => t.id)).toEqual(ref.ids);
+            let allocated = q(0n);
+            ref.ordered.forEach((t, j) => {
+              const share = qmul(rateQ(t.rate), t.isCompound ? qadd(ref.net, allocated) : ref.net);
+              if (!t.isCompound) allocated = qadd(allocated, q(BigInt(l.taxes[j]!.amount)));
+              shareByRate.set(t.id, qadd(shareByRate.get(t.id) ?? q(0n), share));
+              expect(within1(l.taxes[j]!.amount, share)).toBe(true);
             });
           });
-          expect(r.totals.taxes.map((t) => t.id).sort()).toEqual([...exactByRate.keys()].sort());
+          expect(r.totals.taxes.map((t) => t.id).sort()).toEqual([...shareByRate.keys()].sort());
+          for (const t of r.totals.taxes) expect(BigInt(t.amount)).toBe(qround(shareByRate.get(t.id)!));
+        },
+      ),
+    );
+  });
+
+  it("document rounding without compound rates: each rate's total is its exact total rounded once", () => {
+    fc.assert(
+      fc.property(
+        documentArb.map((d) => ({
+          ...d,
+          rounding: "document" as const,
+          lines: d.lines.map((l) => ({ ...l, taxes: (l.taxes ?? []).map((t) => ({ ...t, isCompound: false })) })),
+        })),
+        (input) => {
+          const r = computeDocument(input);
+          const exactByRate = new Map<string, Q>();
+          input.lines.forEach((line, i) => {
+            const ref = refLine(line, input.pricesIncludeTax);
+            ref.ids.forEach((id, j) => exactByRate.set(id, qadd(exactByRate.get(id) ?? q(0n), ref.exact[j]!)));
+            expect(r.lines[i]!.taxes.map((t) => t.id)).toEqual(ref.ids);
+          });
           for (const t of r.totals.taxes) expect(BigInt(t.amount)).toBe(qround(exactByRate.get(t.id)!));
         },
       ),
@@ -313,6 +337,26 @@ describe("compound taxes", () => {
         const net = BigInt(price) * BigInt(units);
         const charged = qround(q(net * 5n, 100n));
         expect(line.taxes.map((t) => BigInt(t.amount))).toEqual([charged, qround(q((net + charged) * 95n, 1000n))]);
+      }),
+    );
+  });
+});
+
+describe("compound taxes, document rounding", () => {
+  const gst: TaxRateInput = { id: "gst", name: "GST", rate: 500, sortOrder: 0 };
+  const qst: TaxRateInput = { id: "qst", name: "QST", rate: { millionths: 99_750 }, isCompound: true, sortOrder: 1 };
+
+  it("exclusive: QST's total is 9.975 % of the document's net plus its rounded GST total", () => {
+    fc.assert(
+      fc.property(fc.array(lineSeedArb, { minLength: 1, maxLength: 12 }), (seeds) => {
+        const lines = seeds.map((s) => buildLine({ ...s, taxMask: [true, true, false, false] }, [gst, qst]));
+        const r = computeDocument({ pricesIncludeTax: false, rounding: "document", lines });
+        const net = BigInt(r.totals.net);
+        const gstTotal = qround(q(net * 5n, 100n));
+        expect(r.totals.taxes.map((t) => [t.id, BigInt(t.amount)])).toEqual([
+          ["gst", gstTotal],
+          ["qst", qround(q((net + gstTotal) * 99_750n, 1_000_000n))],
+        ]);
       }),
     );
   });
