@@ -6,10 +6,10 @@
  *     Prices exclude tax: each rate's tax on the line is its rate × its base, rounded half away from zero; the
  *     base is the net, for a compound rate plus the line's rounded non-compound taxes before it (tax.ts). The
  *     line's gross is net + taxes.
- *     Prices include tax: the line's total tax is backed out of the gross and rounded half away from zero once,
- *     then split over the line's rates by largest remainder; the net is gross − tax. (Rounding each rate of a
- *     multi-rate line separately could back out more tax than the price holds; this cannot.) With one rate per
- *     line, the usual case, both are the same: the rate's exact amount rounded half away from zero.
+ *     Prices include tax: the taxes are backed out of the gross so that the line is the receipt the exclusive
+ *     rule prints for the net nearest to where that receipt's gross reaches the price (inclusive.ts); the net
+ *     is gross − tax. Any exclusive receipt priced at its gross backs out to itself, and with one rate per line,
+ *     the usual case, the tax is the classic round(gross × r / (1 + r)).
  * - `document`: each rate is rounded once over the whole document: its total is the sum of its exact shares on
  *     the lines carrying it, rounded half away from zero, spread back over those lines by largest remainder of
  *     the shares (allocate.ts). The non-compound rates go first; a rate's share on a line is
@@ -28,8 +28,9 @@ import { MoneyError } from "./errors";
 import { toSafeNumber } from "./integers";
 import { lineAmount } from "./line";
 import { allocateLargestRemainder } from "./allocate";
-import { add, fraction, mul, roundHalfAwayFromZero, ZERO, type Fraction } from "./rounding";
-import { exactNet, exactTaxes, normalizeTaxGroup, rateOf, taxBase, taxesOnNet, type TaxRate, type TaxRateInput } from "./tax";
+import { add, fraction, mul, roundHalfAwayFromZero, ZERO } from "./rounding";
+import { taxesInGross } from "./inclusive";
+import { exactNet, normalizeTaxGroup, rateOf, taxBase, taxesOnNet, type TaxRate, type TaxRateInput } from "./tax";
 
 export type TaxRoundingMode = "line" | "document";
 
@@ -100,7 +101,6 @@ interface PreparedLine {
   readonly discount: number;
   readonly amount: bigint;
   readonly group: readonly TaxRate[];
-  readonly exact: readonly Fraction[];
 }
 
 export function computeDocument(input: DocumentInput): DocumentResult {
@@ -130,7 +130,7 @@ export function computeDocument(input: DocumentInput): DocumentResult {
       }
     }
     const amount = BigInt(priced.amount);
-    return { field, extended: priced.extended, discount: priced.discount, amount, group, exact: exactTaxes(amount, group, pricesIncludeTax) };
+    return { field, extended: priced.extended, discount: priced.discount, amount, group };
   });
 
   // Whole-cent tax per line and rate, in group order.
@@ -161,9 +161,7 @@ export function computeLine(line: LineInput, pricesIncludeTax: boolean): LineRes
 }
 
 function roundLine(line: PreparedLine, pricesIncludeTax: boolean): bigint[] {
-  if (!pricesIncludeTax) return taxesOnNet(fraction(line.amount), line.group);
-  const total = roundHalfAwayFromZero(line.exact.reduce(add, ZERO));
-  return allocateLargestRemainder(line.exact, total);
+  return pricesIncludeTax ? taxesInGross(line.amount, line.group) : taxesOnNet(fraction(line.amount), line.group);
 }
 
 function roundDocument(lines: readonly PreparedLine[], pricesIncludeTax: boolean): bigint[][] {

@@ -8,10 +8,12 @@
  *   non-compound  t_i = round(r_i × N)
  *   compound      t_i = round(r_i × (N + Σ t_j, j before i and non-compound))
  * `taxesOnNet` is this rule. It takes a fractional net too: backing taxes out of an inclusive price (inclusive.ts)
- * walks it over fractional nets, and document rounding applies the same bases to whole-document totals.
+ * walks it over fractional nets. Document rounding (document.ts) uses the same bases, `taxBase`, with the
+ * non-compound cents allocated to the line.
  *
- * The exact world (no rounding anywhere) is still needed to estimate a net from a gross: there each rate's share
- * of the net is its multiplier
+ * The exact world (no rounding anywhere) gives the net a gross holds before any rounding: inclusive.ts starts
+ * from it, and document rounding with inclusive prices charges the rates on it. There each rate's share of the
+ * net is its multiplier
  *   m_i = r_i                                   (non-compound)
  *   m_i = r_i × (1 + Σ r_j, j before i, non-compound)   (compound)
  * and a gross G holds the exact net G / (1 + Σ m_i). Multipliers are integers over RATE_ONE².
@@ -109,11 +111,4 @@ export function taxMultipliers(group: readonly TaxRate[]): bigint[] {
 /** The exact net a gross holds: G / (1 + Σ m_i), no rounding anywhere. */
 export function exactNet(gross: bigint, group: readonly TaxRate[]): Fraction {
   return fraction(gross * MULTIPLIER_ONE, MULTIPLIER_ONE + taxMultipliers(group).reduce((s, x) => s + x, 0n));
-}
-
-/** The exact tax of each rate of the group on `amount` (net if prices exclude tax, gross if they include it). */
-export function exactTaxes(amount: bigint, group: readonly TaxRate[], pricesIncludeTax: boolean): Fraction[] {
-  const m = taxMultipliers(group);
-  const denominator = pricesIncludeTax ? MULTIPLIER_ONE + m.reduce((s, x) => s + x, 0n) : MULTIPLIER_ONE;
-  return m.map((mi) => fraction(amount * mi, denominator));
 }

@@ -259,6 +259,38 @@ describe("a compound rate is charged on the taxes before it as they appear on th
     ]);
     expect(doc.totals).toMatchObject({ net: 3690, tax: 572, gross: 4262 });
   });
+
+  it("prices include tax: 1.01 is the receipt of the net 0.88 (GST 0.04, QST 0.09)", () => {
+    // 0.88 priced exclusive: GST 5 % × 88 = 4.4 → 4, QST 9.975 % × 92 = 9.177 → 9; 88 + 4 + 9 = 101.
+    // (Backing the exact combined 15.47375 % out gave 13.53… → 14 cents, 0.87 + 0.05 + 0.09: taxes no net explains.)
+    const line = computeLine({ unitPrice: 101, quantity: 1000, taxes: [gst, qst] }, true);
+    expect(line).toMatchObject({ net: 88, tax: 13, gross: 101 });
+    expect(amounts(line.taxes)).toEqual([4, 9]);
+  });
+
+  it("prices include tax, rounding jumps over the gross: 1.03 and 1.05 take the net nearest the crossing", () => {
+    // Exclusive grosses: 0.89 → 89 + 4 (4.45) + 9 (9.27675) = 102; 0.90 → 90 + 5 (4.5) + 9 (9.47625) = 104;
+    // 0.91 → 91 + 5 (4.55) + 10 (9.57645) = 106. No net gives 1.03 or 1.05.
+    // 1.03: from 0.89 up, the first cent step is GST's at exactly 0.90 (4.5 → 5), where the gross goes from 103
+    // to 104: it crosses 1.03 at 0.90, nearer 0.90 than 0.89. Net 0.90, tax 0.13: the taxes below the step.
+    const at103 = computeLine({ unitPrice: 103, quantity: 1000, taxes: [gst, qst] }, true);
+    expect(at103).toMatchObject({ net: 90, tax: 13, gross: 103 });
+    expect(amounts(at103.taxes)).toEqual([4, 9]);
+    // 1.05: from 0.90 the next step is QST's at 9.5 / 9.975 % − 5 = 90.238… (GST's next is at 110), where the
+    // gross goes from 104.238… to 105.238…: it crosses 1.05 at 90.238…, nearer 0.90. Net 0.90, tax 0.15.
+    const at105 = computeLine({ unitPrice: 105, quantity: 1000, taxes: [gst, qst] }, true);
+    expect(at105).toMatchObject({ net: 90, tax: 15, gross: 105 });
+    expect(amounts(at105.taxes)).toEqual([5, 10]);
+    // A return backs out as the mirror of the sale.
+    expect(computeLine({ unitPrice: 105, quantity: -1000, taxes: [gst, qst] }, true)).toMatchObject({ net: -90, tax: -15 });
+  });
+
+  it("one rate where rounding jumps over the gross keeps the classic figure: 0.05 at 12 % contains 0.01", () => {
+    // 0.04 + 12 % = 0.04 (0.48 → 0), 0.05 + 12 % = 0.06 (0.6 → 1): no net gives 0.05. The tax steps at
+    // 0.5 / 12 % = 4.166… öre, nearer 4 than 5: net 4, tax 1, which is round(5 × 0.12 / 1.12 = 0.5357…).
+    const moms12: TaxRateInput[] = [{ id: "moms12", name: "Moms 12%", rate: 1200 }];
+    expect(computeLine({ unitPrice: 5, quantity: 1000, taxes: moms12 }, true)).toMatchObject({ net: 4, tax: 1, gross: 5 });
+  });
 });
 
 describe("CHF cash rounding to 5 rappen", () => {
