@@ -3,15 +3,23 @@
  *
  * Rounding modes (the tenant's `taxRounding`):
  * - `line` (default): each line is rounded on its own.
- *     Prices exclude tax: each rate's tax on the line is its exact amount rounded half away from zero; the line's
- *     gross is net + taxes.
- *     Prices include tax: the line's total tax is backed out of the gross and rounded half away from zero once,
- *     then split over the line's rates by largest remainder; the net is gross − tax. (Rounding each rate of a
- *     multi-rate line separately could back out more tax than the price holds; this cannot.) With one rate per
- *     line, the usual case, both are the same: the rate's exact amount rounded half away from zero.
- * - `document`: each rate's exact total over the whole document is rounded half away from zero once, then
- *     spread over the lines carrying that rate by largest remainder (allocate.ts); lines then get gross = net +
- *     taxes (exclusive) or net = gross − taxes (inclusive).
+ *     Prices exclude tax: each rate's tax on the line is its rate × its base, rounded half away from zero; the
+ *     base is the net, for a compound rate plus the line's rounded non-compound taxes before it (tax.ts). The
+ *     line's gross is net + taxes.
+ *     Prices include tax: the taxes are backed out of the gross so that the line is the receipt the exclusive
+ *     rule prints for the net nearest to where that receipt's gross reaches the price (inclusive.ts); the net
+ *     is gross − tax. Any exclusive receipt priced at its gross backs out to itself, and with one rate per line,
+ *     the usual case, the tax is the classic round(gross × r / (1 + r)).
+ * - `document`: each rate is rounded once over the whole document: its total is the sum of its exact shares on
+ *     the lines carrying it, rounded half away from zero, spread back over those lines by largest remainder of
+ *     the shares (allocate.ts). The non-compound rates go first; a rate's share on a line is
+ *       non-compound  rate × the line's net
+ *       compound      rate × (the line's net + the whole cents the non-compound rates before it were allocated
+ *                     on that line)
+ *     so a compound total is round(rate × Σ those bases); with one tax group on every line that is rate ×
+ *     (the net total + the rounded non-compound totals before it), as the receipt shows them. Prices exclude tax: gross = net + taxes. Prices include tax: the net in the
+ *     shares is the exact net the line's gross holds (gross / (1 + the group's exact combined rate), tax.ts),
+ *     and the line's net is then gross − its allocated taxes.
  *
  * Either way, for every line net + tax = gross and the line's rate amounts sum to its tax; the document's totals
  * and per-rate totals are the exact sums of its lines. No cent appears or disappears.
@@ -20,8 +28,9 @@ import { MoneyError } from "./errors";
 import { toSafeNumber } from "./integers";
 import { lineAmount } from "./line";
 import { allocateLargestRemainder } from "./allocate";
-import { add, roundHalfAwayFromZero, ZERO, type Fraction } from "./rounding";
-import { exactTaxes, normalizeTaxGroup, type TaxRate, type TaxRateInput } from "./tax";
+import { add, fraction, mul, roundHalfAwayFromZero, ZERO } from "./rounding";
+import { taxesInGross } from "./inclusive";
+import { exactNet, normalizeTaxGroup, rateOf, taxBase, taxesOnNet, type TaxRate, type TaxRateInput } from "./tax";
 
 export type TaxRoundingMode = "line" | "document";
 
@@ -92,7 +101,6 @@ interface PreparedLine {
   readonly discount: number;
   readonly amount: bigint;
   readonly group: readonly TaxRate[];
-  readonly exact: readonly Fraction[];
 }
 
 export function computeDocument(input: DocumentInput): DocumentResult {
@@ -122,12 +130,12 @@ export function computeDocument(input: DocumentInput): DocumentResult {
       }
     }
     const amount = BigInt(priced.amount);
-    return { field, extended: priced.extended, discount: priced.discount, amount, group, exact: exactTaxes(amount, group, pricesIncludeTax) };
+    return { field, extended: priced.extended, discount: priced.discount, amount, group };
   });
 
   // Whole-cent tax per line and rate, in group order.
   const amounts: bigint[][] =
-    rounding === "line" ? lines.map((l) => roundLine(l, pricesIncludeTax)) : roundDocument(lines);
+    rounding === "line" ? lines.map((l) => roundLine(l, pricesIncludeTax)) : roundDocument(lines, pricesIncludeTax);
 
   const results: LineResult[] = lines.map((l, i) => {
     const taxAmounts = amounts[i]!;
@@ -153,12 +161,12 @@ export function computeLine(line: LineInput, pricesIncludeTax: boolean): LineRes
 }
 
 function roundLine(line: PreparedLine, pricesIncludeTax: boolean): bigint[] {
-  if (!pricesIncludeTax) return line.exact.map(roundHalfAwayFromZero);
-  const total = roundHalfAwayFromZero(line.exact.reduce(add, ZERO));
-  return allocateLargestRemainder(line.exact, total);
+  return pricesIncludeTax ? taxesInGross(line.amount, line.group) : taxesOnNet(fraction(line.amount), line.group);
 }
 
-function roundDocument(lines: readonly PreparedLine[]): bigint[][] {
+function roundDocument(lines: readonly PreparedLine[], pricesIncludeTax: boolean): bigint[][] {
+  // What each line's taxes are charged on: its net, or with inclusive prices the exact net its gross holds.
+  const nets = lines.map((l) => (pricesIncludeTax ? exactNet(l.amount, l.group) : fraction(l.amount)));
   const amounts = lines.map((l) => l.group.map(() => 0n));
   // Where each rate occurs: (line, position in its group).
   const occurrences = new Map<string, { line: number; pos: number }[]>();
@@ -169,10 +177,16 @@ function roundDocument(lines: readonly PreparedLine[]): bigint[][] {
       occurrences.set(t.id, list);
     }),
   );
-  for (const list of occurrences.values()) {
-    const exact = list.map(({ line, pos }) => lines[line]!.exact[pos]!);
-    const total = roundHalfAwayFromZero(exact.reduce(add, ZERO));
-    allocateLargestRemainder(exact, total).forEach((cents, k) => {
+  // Non-compound rates first: a compound rate's base on a line takes the amounts they were allocated there.
+  const rates = [...occurrences.values()];
+  const isCompound = (list: (typeof rates)[number]) => lines[list[0]!.line]!.group[list[0]!.pos]!.isCompound;
+  for (const list of [...rates.filter((r) => !isCompound(r)), ...rates.filter(isCompound)]) {
+    const shares = list.map(({ line, pos }) => {
+      const group = lines[line]!.group;
+      return mul(rateOf(group[pos]!), taxBase(nets[line]!, group, amounts[line]!, pos));
+    });
+    const total = roundHalfAwayFromZero(shares.reduce(add, ZERO));
+    allocateLargestRemainder(shares, total).forEach((cents, k) => {
       const { line, pos } = list[k]!;
       amounts[line]![pos] = cents;
     });

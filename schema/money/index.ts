@@ -18,7 +18,8 @@
  *   rounding.ts       exact fractions, half-away-from-zero rounding
  *   rate.ts           rate representation (basis points, millionths, percent strings)
  *   line.ts           a line's extended amount and discount
- *   tax.ts            tax groups, compound rates, exact tax amounts (exclusive and inclusive)
+ *   tax.ts            tax groups, compound rates on the taxes as charged, the taxes on a net
+ *   inclusive.ts      the taxes a tax-inclusive price holds (line rounding)
  *   allocate.ts       largest-remainder allocation of cents
  *   document.ts       computeDocument: line and document rounding, totals per rate
  *   cash-rounding.ts  cashRounding: the explicit cash rounding adjustment

@@ -67,3 +67,7 @@ export function roundHalfAwayFromZero(f: Fraction): bigint {
 export function truncate(f: Fraction): bigint {
   return f.n / f.d;
 }
+
+export function mul(a: Fraction, b: Fraction): Fraction {
+  return fraction(a.n * b.n, a.d * b.d);
+}

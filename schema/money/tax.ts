@@ -1,23 +1,27 @@
 /**
- * Tax groups: several rates on one line, some compound, and their exact (unrounded) amounts.
+ * Tax groups: several rates on one line, some compound, and the tax each rate charges on a net.
  *
  * Order: rates apply in `sortOrder` (ties keep the order given).
- * Compound: a compound rate is computed on the price **plus the non-compound taxes before it** in that order
- * (compound taxes before it are not in its base). With the exact amounts, not rounded ones, so the result does not
- * depend on a rounding step in between and per-document rounding sees one exact figure per rate.
+ * Compound: a compound rate is charged on the net **plus the non-compound taxes before it in that order, as
+ * charged**: the whole-cent amounts that appear on the receipt, not their exact values. Compound taxes before it
+ * are not in its base. On a net N, with r_i the rates as fractions of 1 and round half away from zero:
+ *   non-compound  t_i = round(r_i × N)
+ *   compound      t_i = round(r_i × (N + Σ t_j, j before i and non-compound))
+ * `taxesOnNet` is this rule. It takes a fractional net too: backing taxes out of an inclusive price (inclusive.ts)
+ * walks it over fractional nets. Document rounding (document.ts) uses the same bases, `taxBase`, with the
+ * non-compound cents allocated to the line.
  *
- * With r_i the rates as fractions of 1, each rate's share of the tax base is its multiplier
+ * The exact world (no rounding anywhere) gives the net a gross holds before any rounding: inclusive.ts starts
+ * from it, and document rounding with inclusive prices charges the rates on it. There each rate's share of the
+ * net is its multiplier
  *   m_i = r_i                                   (non-compound)
  *   m_i = r_i × (1 + Σ r_j, j before i, non-compound)   (compound)
- * and T = Σ m_i. On an amount A:
- *   prices exclude tax: A is the net,   tax_i = A × m_i
- *   prices include tax: A is the gross, tax_i = A × m_i / (1 + T)   (the tax "backed out" of the price)
- * All exact: multipliers are integers over RATE_ONE², amounts are bigint fractions.
+ * and a gross G holds the exact net G / (1 + Σ m_i). Multipliers are integers over RATE_ONE².
  */
 import { MoneyError } from "./errors";
 import { safeInteger } from "./integers";
 import { RATE_ONE, rateMillionths, type RateInput } from "./rate";
-import { fraction, type Fraction } from "./rounding";
+import { add, fraction, mul, roundHalfAwayFromZero, type Fraction } from "./rounding";
 
 export interface TaxRateInput {
   /** Identifies the rate across lines: per-rate totals and per-document rounding group by it. */
@@ -72,6 +76,27 @@ const ONE = BigInt(RATE_ONE);
 /** Multipliers are integers over this denominator (RATE_ONE²). */
 export const MULTIPLIER_ONE = ONE * ONE;
 
+/** The rate as an exact fraction of 1. */
+export const rateOf = (t: TaxRate): Fraction => fraction(BigInt(t.rateMillionths), ONE);
+
+/**
+ * What the rate at `pos` is charged on: the net, plus, for a compound rate, the amounts already charged by the
+ * non-compound rates before it (`charged`, in group order; entries from `pos` on are not read).
+ */
+export function taxBase(net: Fraction, group: readonly TaxRate[], charged: readonly bigint[], pos: number): Fraction {
+  if (!group[pos]!.isCompound) return net;
+  let base = net;
+  for (let j = 0; j < pos; j++) if (!group[j]!.isCompound) base = add(base, fraction(charged[j]!));
+  return base;
+}
+
+/** Each rate's tax on `net` in whole minor units, in group order (the rule above). */
+export function taxesOnNet(net: Fraction, group: readonly TaxRate[]): bigint[] {
+  const charged: bigint[] = [];
+  group.forEach((t, pos) => charged.push(roundHalfAwayFromZero(mul(rateOf(t), taxBase(net, group, charged, pos)))));
+  return charged;
+}
+
 /** Each rate's multiplier m_i (see above) as an integer numerator over MULTIPLIER_ONE, in group order. */
 export function taxMultipliers(group: readonly TaxRate[]): bigint[] {
   let nonCompound = 0n; // Σ r_j of the non-compound rates so far, in millionths
@@ -83,9 +108,7 @@ export function taxMultipliers(group: readonly TaxRate[]): bigint[] {
   });
 }
 
-/** The exact tax of each rate of the group on `amount` (net if prices exclude tax, gross if they include it). */
-export function exactTaxes(amount: bigint, group: readonly TaxRate[], pricesIncludeTax: boolean): Fraction[] {
-  const m = taxMultipliers(group);
-  const denominator = pricesIncludeTax ? MULTIPLIER_ONE + m.reduce((s, x) => s + x, 0n) : MULTIPLIER_ONE;
-  return m.map((mi) => fraction(amount * mi, denominator));
+/** The exact net a gross holds: G / (1 + Σ m_i), no rounding anywhere. */
+export function exactNet(gross: bigint, group: readonly TaxRate[]): Fraction {
+  return fraction(gross * MULTIPLIER_ONE, MULTIPLIER_ONE + taxMultipliers(group).reduce((s, x) => s + x, 0n));
 }

@@ -179,13 +179,14 @@ describe("Canada: GST 5 % and Québec QST 9.975 %", () => {
     const line = computeLine({ unitPrice: 10000, quantity: 1000, taxes: [gst, qst2012] }, false);
     expect(amounts(line.taxes)).toEqual([500, 998]);
     expect(line.gross).toBe(11498);
-    // 9.5 % × 1.05 = 9.975 %: why 2013's harmonised rate is what it is (the property test checks every price).
+    // 9.5 % × 1.05 = 9.975 %: why 2013's harmonised rate is what it is. On the GST as charged the two agree
+    // wherever the GST is whole cents (the property test checks every such price).
   });
 
   it("compound, prices include tax: 114.98 backs out to 100.00 + 5.00 + 9.98", () => {
     const qst2012: TaxRateInput = { id: "qst", name: "QST", rate: 950, isCompound: true, sortOrder: 1 };
     const line = computeLine({ unitPrice: 11498, quantity: 1000, taxes: [gst, qst2012] }, true);
-    // T = 14.975 %: GST 500.0217…, QST 997.5433…, together 1497.565… → 1498, split by largest remainder
+    // 100.00 priced exclusive is exactly 114.98 (above), so that is the receipt
     expect(amounts(line.taxes)).toEqual([500, 998]);
     expect(line).toMatchObject({ net: 10000, tax: 1498, gross: 11498 });
   });
@@ -204,6 +205,91 @@ describe("Canada: GST 5 % and Québec QST 9.975 %", () => {
       false,
     );
     expect(amounts(line.taxes)).toEqual([1000, 1100, 1100]);
+  });
+});
+
+describe("a compound rate is charged on the taxes before it as they appear on the receipt", () => {
+  const gst: TaxRateInput = { id: "gst", name: "GST", rate: 500, sortOrder: 0 };
+  const qst: TaxRateInput = { id: "qst", name: "QST", rate: { millionths: 99_750 }, isCompound: true, sortOrder: 1 };
+  /** n / d rounded half away from zero for n ≥ 0, d > 0: done here, not by the engine. */
+  const roundHalf = (n: bigint, d: bigint) => (2n * n + d) / (2n * d);
+
+  it("the issue: exclusive, QST = round(9.975 % × (price + round(5 % × price))) for every price 1..400", () => {
+    const prices = Array.from({ length: 400 }, (_, i) => i + 1);
+    const doc = computeDocument({
+      pricesIncludeTax: false,
+      rounding: "line",
+      lines: prices.map((unitPrice) => ({ unitPrice, quantity: 1000, taxes: [gst, qst] })),
+    });
+    let differsOnExactGst = 0;
+    prices.forEach((price, i) => {
+      const p = BigInt(price);
+      const charged = roundHalf(p * 5n, 100n);
+      const expected = roundHalf((p + charged) * 99_750n, 1_000_000n);
+      const onExactGst = roundHalf(p * 105n * 99_750n, 100n * 1_000_000n); // the old rule: 9.975 % × 1.05 × price
+      if (onExactGst !== expected) differsOnExactGst++;
+      expect(amounts(doc.lines[i]!.taxes), `price ${price}`).toEqual([Number(charged), Number(expected)]);
+    });
+    expect(differsOnExactGst).toBe(12); // the prices the issue found: the test exercises the difference
+  });
+
+  it("0.05: GST 0.25 → 0, so QST is 9.975 % × 5 = 0.49875 → 0 (on the exact 5.25 it was 0.5236875 → 1)", () => {
+    const line = computeLine({ unitPrice: 5, quantity: 1000, taxes: [gst, qst] }, false);
+    expect(amounts(line.taxes)).toEqual([0, 0]);
+    expect(line).toMatchObject({ net: 5, tax: 0, gross: 5 });
+    expect(computeLine({ unitPrice: 5, quantity: -1000, taxes: [gst, qst] }, false)).toMatchObject({ net: -5, tax: 0, gross: -5 });
+  });
+
+  it("document rounding: GST rounded once, QST on the nets plus the GST allocated to each line", () => {
+    const lines = [710, 1490, 1490].map((unitPrice) => ({ unitPrice, quantity: 1000, taxes: [gst, qst] }));
+    const doc = computeDocument({ pricesIncludeTax: false, rounding: "document", lines });
+    // GST: 35.5 + 74.5 + 74.5 = 184.5 → 185; truncated 35 + 74 + 74 = 183, the two cents to the first two of the
+    // equal remainders (.5 each, earlier first): 36, 75, 74.
+    // QST bases 746 + 1565 + 1564 = 3875 (= 3690 + 185): 9.975 % × 3875 = 386.53125 → 387; the shares 74.4135,
+    // 156.10875, 156.009 truncate to 386, the cent to the largest remainder (.4135): 75, 156, 156.
+    // (On the exact GST, 9.975 % × 1.05 × 3690 = 386.4758… → 386. Line by line: GST 186, QST 74 + 156 + 156 = 386.)
+    expect(doc.lines.map((l) => amounts(l.taxes))).toEqual([
+      [36, 75],
+      [75, 156],
+      [74, 156],
+    ]);
+    expect(doc.totals.taxes.map((t) => [t.id, t.taxable, t.amount])).toEqual([
+      ["gst", 3690, 185],
+      ["qst", 3690, 387],
+    ]);
+    expect(doc.totals).toMatchObject({ net: 3690, tax: 572, gross: 4262 });
+  });
+
+  it("prices include tax: 1.01 is the receipt of the net 0.88 (GST 0.04, QST 0.09)", () => {
+    // 0.88 priced exclusive: GST 5 % × 88 = 4.4 → 4, QST 9.975 % × 92 = 9.177 → 9; 88 + 4 + 9 = 101.
+    // (Backing the exact combined 15.47375 % out gave 13.53… → 14 cents, 0.87 + 0.05 + 0.09: taxes no net explains.)
+    const line = computeLine({ unitPrice: 101, quantity: 1000, taxes: [gst, qst] }, true);
+    expect(line).toMatchObject({ net: 88, tax: 13, gross: 101 });
+    expect(amounts(line.taxes)).toEqual([4, 9]);
+  });
+
+  it("prices include tax, rounding jumps over the gross: 1.03 and 1.05 take the net nearest the crossing", () => {
+    // Exclusive grosses: 0.89 → 89 + 4 (4.45) + 9 (9.27675) = 102; 0.90 → 90 + 5 (4.5) + 9 (9.47625) = 104;
+    // 0.91 → 91 + 5 (4.55) + 10 (9.57645) = 106. No net gives 1.03 or 1.05.
+    // 1.03: from 0.89 up, the first cent step is GST's at exactly 0.90 (4.5 → 5), where the gross goes from 103
+    // to 104: it crosses 1.03 at 0.90, nearer 0.90 than 0.89. Net 0.90, tax 0.13: the taxes below the step.
+    const at103 = computeLine({ unitPrice: 103, quantity: 1000, taxes: [gst, qst] }, true);
+    expect(at103).toMatchObject({ net: 90, tax: 13, gross: 103 });
+    expect(amounts(at103.taxes)).toEqual([4, 9]);
+    // 1.05: from 0.90 the next step is QST's at 9.5 / 9.975 % − 5 = 90.238… (GST's next is at 110), where the
+    // gross goes from 104.238… to 105.238…: it crosses 1.05 at 90.238…, nearer 0.90. Net 0.90, tax 0.15.
+    const at105 = computeLine({ unitPrice: 105, quantity: 1000, taxes: [gst, qst] }, true);
+    expect(at105).toMatchObject({ net: 90, tax: 15, gross: 105 });
+    expect(amounts(at105.taxes)).toEqual([5, 10]);
+    // A return backs out as the mirror of the sale.
+    expect(computeLine({ unitPrice: 105, quantity: -1000, taxes: [gst, qst] }, true)).toMatchObject({ net: -90, tax: -15 });
+  });
+
+  it("one rate where rounding jumps over the gross keeps the classic figure: 0.05 at 12 % contains 0.01", () => {
+    // 0.04 + 12 % = 0.04 (0.48 → 0), 0.05 + 12 % = 0.06 (0.6 → 1): no net gives 0.05. The tax steps at
+    // 0.5 / 12 % = 4.166… öre, nearer 4 than 5: net 4, tax 1, which is round(5 × 0.12 / 1.12 = 0.5357…).
+    const moms12: TaxRateInput[] = [{ id: "moms12", name: "Moms 12%", rate: 1200 }];
+    expect(computeLine({ unitPrice: 5, quantity: 1000, taxes: moms12 }, true)).toMatchObject({ net: 4, tax: 1, gross: 5 });
   });
 });
 

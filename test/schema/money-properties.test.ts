@@ -63,13 +63,89 @@ function refTaxesOnNet(net: Q, ordered: readonly TaxRateInput[]): Q[] {
   });
 }
 
+/** Each rate's tax (in application order) in whole cents on a net, a compound rate on the net plus the
+ * non-compound taxes before it as charged. */
+function refTaxesAsCharged(net: Q, ordered: readonly TaxRateInput[]): bigint[] {
+  let charged = q(0n);
+  return ordered.map((t) => {
+    const tax = qround(qmul(t.isCompound ? qadd(net, charged) : net, rateQ(t.rate)));
+    if (!t.isCompound) charged = qadd(charged, q(tax));
+    return tax;
+  });
+}
+
+/**
+ * Prices include tax, line rounding: the taxes a gross holds, by the rule of inclusive.ts, found here another way.
+ * E(x) = x + Σ refTaxesAsCharged(x) is the gross of a net x. N is the largest whole net with E(N) ≤ G; if E(N) < G,
+ * every point in (N, N + 1] where a tax can move up a cent is listed (a non-compound rate where r·x reaches k + ½, a
+ * compound rate where r·(x + s) does for each sum s its non-compound rates can take there), and the first where E
+ * passes G is x̂. The net is x̂ rounded to the nearer of N and N + 1 (N on a tie); the taxes are those just below
+ * x̂, plus the cents that step at x̂ in application order until net + tax = G. A negative gross mirrors a positive.
+ */
+function refBackOut(gross: bigint, ordered: readonly TaxRateInput[]): { net: bigint; taxes: bigint[] } {
+  if (gross < 0n) {
+    const r = refBackOut(-gross, ordered);
+    return { net: -r.net, taxes: r.taxes.map((t) => -t) };
+  }
+  const taxesAt = (x: Q) => refTaxesAsCharged(x, ordered);
+  const grossAt = (x: Q) => qadd(x, q(taxesAt(x).reduce((s, t) => s + t, 0n)));
+  const cmpQ = (a: Q, b: Q) => {
+    const d = a.n * b.d - b.n * a.d;
+    return d < 0n ? -1 : d > 0n ? 1 : 0;
+  };
+  let lo = 0n; // E(lo) ≤ G < E(hi)
+  let hi = gross + 1n;
+  while (hi - lo > 1n) {
+    const mid = (lo + hi) / 2n;
+    if (cmpQ(grossAt(q(mid)), q(gross)) <= 0) lo = mid;
+    else hi = mid;
+  }
+  const N = lo;
+  const below = taxesAt(q(N));
+  if (cmpQ(grossAt(q(N)), q(gross)) === 0) return { net: N, taxes: below };
+  const above = taxesAt(q(N + 1n));
+  const candidates: Q[] = [q(N + 1n)];
+  ordered.forEach((t, i) => {
+    const r = rateQ(t.rate);
+    if (r.n === 0n) return;
+    const sums = new Set<bigint>();
+    if (t.isCompound) {
+      const sumBefore = (taxes: bigint[]) => ordered.slice(0, i).reduce((s, x, j) => (x.isCompound ? s : s + taxes[j]!), 0n);
+      for (let s = sumBefore(below); s <= sumBefore(above); s++) sums.add(s);
+    } else sums.add(0n);
+    for (let k = below[i]!; k <= above[i]!; k++) {
+      for (const s of sums) candidates.push(qadd(qdiv(q(2n * k + 1n, 2n), r), q(-s)));
+    }
+  });
+  const steps = candidates.filter((x) => cmpQ(x, q(N)) > 0 && cmpQ(x, q(N + 1n)) <= 0).sort(cmpQ);
+  let before = below;
+  for (const x of steps) {
+    const at = taxesAt(x);
+    if (cmpQ(grossAt(x), q(gross)) > 0) {
+      const net = cmpQ(x, q(2n * N + 1n, 2n)) <= 0 ? N : N + 1n;
+      let missing = gross - net - before.reduce((s, t) => s + t, 0n);
+      const taxes = before.map((b, j) => {
+        const take = at[j]! - b < missing ? at[j]! - b : missing;
+        missing -= take;
+        return b + take;
+      });
+      return { net, taxes };
+    }
+    before = at;
+  }
+  throw new Error("refBackOut: no step passes the gross");
+}
+
 function refExtended(unitPrice: number, quantity: number): bigint {
   return qround(q(BigInt(unitPrice) * BigInt(quantity), 1000n));
 }
 
 interface RefLine {
   amount: bigint;
+  /** The net, or with inclusive prices the exact net the gross holds. */
+  net: Q;
   ids: string[];
+  ordered: TaxRateInput[];
   exact: Q[];
 }
 
@@ -78,14 +154,8 @@ function refLine(line: LineInput, pricesIncludeTax: boolean): RefLine {
   const d = BigInt(line.discount ?? 0);
   const amount = ext - (line.quantity < 0 ? -d : d);
   const ordered = refOrder(line.taxes ?? []);
-  let exact: Q[];
-  if (!pricesIncludeTax) exact = refTaxesOnNet(q(amount), ordered);
-  else {
-    const perUnit = refTaxesOnNet(q(1n), ordered);
-    const net = qdiv(q(amount), qadd(q(1n), qsum(perUnit)));
-    exact = perUnit.map((u) => qmul(net, u));
-  }
-  return { amount, ids: ordered.map((t) => t.id), exact };
+  const net = pricesIncludeTax ? qdiv(q(amount), qadd(q(1n), qsum(refTaxesOnNet(q(1n), ordered)))) : q(amount);
+  return { amount, net, ids: ordered.map((t) => t.id), ordered, exact: refTaxesOnNet(net, ordered) };
 }
 
 // ---------------------------------------------------------------- arbitraries
@@ -202,7 +272,7 @@ describe("every document", () => {
     );
   });
 
-  it("line rounding: each amount is the exact amount rounded half away from zero", () => {
+  it("line rounding: each amount is its rate on its base rounded half away from zero", () => {
     fc.assert(
       fc.property(
         documentArb.map((d) => ({ ...d, rounding: "line" as const })),
@@ -212,11 +282,11 @@ describe("every document", () => {
             const ref = refLine(input.lines[i]!, input.pricesIncludeTax);
             expect(l.taxes.map((t) => t.id)).toEqual(ref.ids);
             if (!input.pricesIncludeTax) {
-              expect(l.taxes.map((t) => BigInt(t.amount))).toEqual(ref.exact.map(qround));
+              expect(l.taxes.map((t) => BigInt(t.amount))).toEqual(refTaxesAsCharged(ref.net, ref.ordered));
             } else {
-              // the line's tax backed out once, half away from zero; each rate within a cent of its exact share
-              expect(BigInt(l.tax)).toBe(qround(qsum(ref.exact)));
-              l.taxes.forEach((t, j) => expect(within1(t.amount, ref.exact[j]!)).toBe(true));
+              const backedOut = refBackOut(ref.amount, ref.ordered);
+              expect(l.taxes.map((t) => BigInt(t.amount))).toEqual(backedOut.taxes);
+              expect(BigInt(l.net)).toBe(backedOut.net);
               expect(Math.sign(l.net) * Math.sign(l.gross)).toBeGreaterThanOrEqual(0);
             }
           });
@@ -225,22 +295,49 @@ describe("every document", () => {
     );
   });
 
-  it("document rounding: each rate's total is its exact total rounded once, each line within a cent", () => {
+  it("document rounding: each rate's total rounded once on its document base, each line within a cent of its share", () => {
+    // A non-compound rate's share on a line is rate × net; a compound rate's is rate × (net + the amounts the
+    // non-compound rates before it were allocated on that line). With inclusive prices the net is the exact net.
     fc.assert(
       fc.property(
         documentArb.map((d) => ({ ...d, rounding: "document" as const })),
         (input) => {
           const r = computeDocument(input);
-          const exactByRate = new Map<string, Q>();
+          const shareByRate = new Map<string, Q>();
           r.lines.forEach((l, i) => {
             const ref = refLine(input.lines[i]!, input.pricesIncludeTax);
-            ref.ids.forEach((id, j) => {
-              const exact = ref.exact[j]!;
-              exactByRate.set(id, qadd(exactByRate.get(id) ?? q(0n), exact));
-              expect(within1(l.taxes[j]!.amount, exact)).toBe(true);
+            expect(l.taxes.map((t) => t.id)).toEqual(ref.ids);
+            let allocated = q(0n);
+            ref.ordered.forEach((t, j) => {
+              const share = qmul(rateQ(t.rate), t.isCompound ? qadd(ref.net, allocated) : ref.net);
+              if (!t.isCompound) allocated = qadd(allocated, q(BigInt(l.taxes[j]!.amount)));
+              shareByRate.set(t.id, qadd(shareByRate.get(t.id) ?? q(0n), share));
+              expect(within1(l.taxes[j]!.amount, share)).toBe(true);
             });
           });
-          expect(r.totals.taxes.map((t) => t.id).sort()).toEqual([...exactByRate.keys()].sort());
+          expect(r.totals.taxes.map((t) => t.id).sort()).toEqual([...shareByRate.keys()].sort());
+          for (const t of r.totals.taxes) expect(BigInt(t.amount)).toBe(qround(shareByRate.get(t.id)!));
+        },
+      ),
+    );
+  });
+
+  it("document rounding without compound rates: each rate's total is its exact total rounded once", () => {
+    fc.assert(
+      fc.property(
+        documentArb.map((d) => ({
+          ...d,
+          rounding: "document" as const,
+          lines: d.lines.map((l) => ({ ...l, taxes: (l.taxes ?? []).map((t) => ({ ...t, isCompound: false })) })),
+        })),
+        (input) => {
+          const r = computeDocument(input);
+          const exactByRate = new Map<string, Q>();
+          input.lines.forEach((line, i) => {
+            const ref = refLine(line, input.pricesIncludeTax);
+            ref.ids.forEach((id, j) => exactByRate.set(id, qadd(exactByRate.get(id) ?? q(0n), ref.exact[j]!)));
+            expect(r.lines[i]!.taxes.map((t) => t.id)).toEqual(ref.ids);
+          });
           for (const t of r.totals.taxes) expect(BigInt(t.amount)).toBe(qround(exactByRate.get(t.id)!));
         },
       ),
@@ -277,40 +374,113 @@ describe("compound taxes", () => {
   const qstCompound: TaxRateInput = { id: "qst", name: "QST", rate: 950, isCompound: true, sortOrder: 1 };
   const qstFlat: TaxRateInput = { id: "qst", name: "QST", rate: { millionths: 99_750 }, sortOrder: 1 };
 
-  it("QST 9.5 % compounded on GST 5 % is exactly QST 9.975 % on the price, for every basket", () => {
+  it("exclusive: QST 9.5 % compounded on GST 5 % is QST 9.975 % on the price wherever the GST is whole cents", () => {
+    // A net that is a multiple of 20 cents has a GST of exactly net / 20: the GST as charged is the exact GST.
+    const lineArb = fc.record({ twenties: fc.integer({ min: 0, max: 500_000 }), units: fc.integer({ min: 1, max: 20 }), isReturn: fc.boolean() });
     fc.assert(
-      fc.property(
-        fc.array(lineSeedArb, { maxLength: 8 }),
-        fc.boolean(),
-        fc.constantFrom("line" as const, "document" as const),
-        (seeds, pricesIncludeTax, rounding) => {
-          const lines = seeds.map((s) => buildLine({ ...s, taxMask: [true, true, false, false] }, [gst, qstFlat]));
-          const flat = computeDocument({ pricesIncludeTax, rounding, lines });
-          const compound = computeDocument({
-            pricesIncludeTax,
-            rounding,
-            lines: lines.map((l) => ({ ...l, taxes: [gst, qstCompound] })),
-          });
-          const strip = (r: DocumentResult) => [
-            r.lines.map((l) => [l.net, l.tax, l.gross, ...l.taxes.map((t) => t.amount)]),
-            r.totals.taxes.map((t) => [t.id, t.amount]),
-          ];
-          expect(strip(compound)).toEqual(strip(flat));
-        },
-      ),
+      fc.property(fc.array(lineArb, { maxLength: 8 }), fc.constantFrom("line" as const, "document" as const), (seeds, rounding) => {
+        const lines = seeds.map((s) => ({ unitPrice: 20 * s.twenties, quantity: (s.isReturn ? -1000 : 1000) * s.units, taxes: [gst, qstFlat] }));
+        const flat = computeDocument({ pricesIncludeTax: false, rounding, lines });
+        const compound = computeDocument({ pricesIncludeTax: false, rounding, lines: lines.map((l) => ({ ...l, taxes: [gst, qstCompound] })) });
+        const strip = (r: DocumentResult) => [
+          r.lines.map((l) => [l.net, l.tax, l.gross, ...l.taxes.map((t) => t.amount)]),
+          r.totals.taxes.map((t) => [t.id, t.amount]),
+        ];
+        expect(strip(compound)).toEqual(strip(flat));
+      }),
+    );
+  });
+
+  it("exclusive: on a GST that rounds, QST 9.5 % compound charges 9.5 % of the price plus that GST", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 1, max: 20 }), (price, units) => {
+        const line = computeDocument({ pricesIncludeTax: false, lines: [{ unitPrice: price, quantity: units * 1000, taxes: [gst, qstCompound] }] })
+          .lines[0]!;
+        const net = BigInt(price) * BigInt(units);
+        const charged = qround(q(net * 5n, 100n));
+        expect(line.taxes.map((t) => BigInt(t.amount))).toEqual([charged, qround(q((net + charged) * 95n, 1000n))]);
+      }),
     );
   });
 });
 
-describe("inclusive and exclusive prices agree", () => {
-  it("a net priced exclusive, then its gross priced inclusive, gives back the net within a cent", () => {
+describe("compound taxes, document rounding", () => {
+  const gst: TaxRateInput = { id: "gst", name: "GST", rate: 500, sortOrder: 0 };
+  const qst: TaxRateInput = { id: "qst", name: "QST", rate: { millionths: 99_750 }, isCompound: true, sortOrder: 1 };
+
+  it("exclusive: QST's total is 9.975 % of the document's net plus its rounded GST total", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 100_000_000 }), rateArb, (net, rate) => {
-        const taxes = [{ id: "t", name: "T", rate }];
-        const ex = computeDocument({ pricesIncludeTax: false, lines: [{ unitPrice: net, quantity: 1000, taxes }] }).lines[0]!;
-        const inc = computeDocument({ pricesIncludeTax: true, lines: [{ unitPrice: ex.gross, quantity: 1000, taxes }] }).lines[0]!;
-        expect(Math.abs(inc.net - net)).toBeLessThanOrEqual(1);
-        expect(inc.gross).toBe(ex.gross);
+      fc.property(fc.array(lineSeedArb, { minLength: 1, maxLength: 12 }), (seeds) => {
+        const lines = seeds.map((s) => buildLine({ ...s, taxMask: [true, true, false, false] }, [gst, qst]));
+        const r = computeDocument({ pricesIncludeTax: false, rounding: "document", lines });
+        const net = BigInt(r.totals.net);
+        const gstTotal = qround(q(net * 5n, 100n));
+        expect(r.totals.taxes.map((t) => [t.id, BigInt(t.amount)])).toEqual([
+          ["gst", gstTotal],
+          ["qst", qround(q((net + gstTotal) * 99_750n, 1_000_000n))],
+        ]);
+      }),
+    );
+  });
+});
+
+describe("prices include tax, line rounding", () => {
+  const line = (gross: number, taxes: readonly TaxRateInput[], pricesIncludeTax = true) =>
+    computeDocument({ pricesIncludeTax, lines: [{ unitPrice: gross, quantity: 1000, taxes }] }).lines[0]!;
+  const groupArb = taxPoolArb.map((pool) => refOrder(pool).map((t) => ({ ...t, sortOrder: undefined })));
+  const amountArb = fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 100_000_000 }));
+
+  it("an exclusive receipt's gross, priced inclusive, gives back that receipt exactly (any group)", () => {
+    fc.assert(
+      fc.property(amountArb, groupArb, (net, taxes) => {
+        const ex = line(net, taxes, false);
+        const inc = line(ex.gross, taxes);
+        expect([inc.net, inc.tax, inc.gross, ...inc.taxes.map((t) => t.amount)]).toEqual([
+          ex.net,
+          ex.tax,
+          ex.gross,
+          ...ex.taxes.map((t) => t.amount),
+        ]);
+      }),
+    );
+  });
+
+  it("one rate: the classic backed-out figure, tax = round(gross × r / (1 + r))", () => {
+    fc.assert(
+      fc.property(amountArb, rateArb, fc.boolean(), (gross, rate, isCompound) => {
+        const r = rateQ(rate);
+        const l = line(gross, [{ id: "vat", name: "VAT", rate, isCompound }]);
+        expect(BigInt(l.tax)).toBe(qround(q(BigInt(gross) * r.n, r.d + r.n)));
+        expect(l.net + l.tax).toBe(gross);
+      }),
+    );
+  });
+
+  it("GST 5 % + QST 9.975 % compound: net and taxes by the stated rule, the net within a cent of the exact net", () => {
+    const taxes: TaxRateInput[] = [
+      { id: "gst", name: "GST", rate: 500 },
+      { id: "qst", name: "QST", rate: { millionths: 99_750 }, isCompound: true },
+    ];
+    fc.assert(
+      fc.property(amountArb, (gross) => {
+        const l = line(gross, taxes);
+        const expected = refBackOut(BigInt(gross), taxes);
+        expect([BigInt(l.net), ...l.taxes.map((t) => BigInt(t.amount))]).toEqual([expected.net, ...expected.taxes]);
+        expect(l.net + l.tax).toBe(gross);
+        // the exact net: gross / (1 + 5 % + 9.975 % × 1.05)
+        expect(within1(l.net, q(BigInt(gross) * 1_000_000_000n, 1_154_737_500n))).toBe(true);
+      }),
+    );
+  });
+
+  it("a dearer price never holds a smaller net or a smaller tax of any rate", () => {
+    fc.assert(
+      fc.property(amountArb, groupArb, (gross, taxes) => {
+        const a = line(gross, taxes);
+        const b = line(gross + 1, taxes);
+        expect(b.net).toBeGreaterThanOrEqual(a.net);
+        b.taxes.forEach((t, j) => expect(t.amount).toBeGreaterThanOrEqual(a.taxes[j]!.amount));
+        expect(a.net).toBeGreaterThanOrEqual(0);
       }),
     );
   });
