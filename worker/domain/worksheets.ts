@@ -199,7 +199,13 @@ export async function applyWorksheet(ctx: ServiceContext, id: string, expectedVe
   if (fields.length) throw unprocessable("WORKSHEET_OUT_OF_DATE", "The catalogue changed since this worksheet was written; fix these items and resubmit", fields);
 
   const now = request.now;
-  const statements: Statement[] = [];
+  const applied: WorksheetRow = { ...sheet, status: "applied", appliedBy: actor.userId, appliedAt: now, version: sheet.version + 1, updatedAt: now };
+  const statements: Statement[] = [
+    // First: of concurrent applies only one gets past this, and the others stop before any write of theirs
+    // can fail on what the winner wrote (a store price it created, say).
+    scope.update(worksheets, { status: applied.status, appliedBy: applied.appliedBy, appliedAt: now, version: applied.version, updatedAt: now }, eq(worksheets.id, id), and(eq(worksheets.version, sheet.version), eq(worksheets.status, "approved"))),
+    expectOneChange(scope.db),
+  ];
   const updateProduct = (product: ProductRow, set: ProductChanges) => {
     statements.push(
       scope.update(products, { ...set, version: product.version + 1, updatedAt: now }, eq(products.id, product.id), eq(products.version, product.version)),
@@ -264,20 +270,24 @@ export async function applyWorksheet(ctx: ServiceContext, id: string, expectedVe
       }
     }
   }
-  const applied: WorksheetRow = { ...sheet, status: "applied", appliedBy: actor.userId, appliedAt: now, version: sheet.version + 1, updatedAt: now };
   statements.push(
-    scope.update(worksheets, { status: applied.status, appliedBy: applied.appliedBy, appliedAt: now, version: applied.version, updatedAt: now }, eq(worksheets.id, id), and(eq(worksheets.version, sheet.version), eq(worksheets.status, "approved"))),
-    expectOneChange(scope.db),
     recordChange(scope, { entity: "worksheet", entityId: id, op: "upsert", version: sheet.version + 1 }, now),
     recordAudit(scope.db, { tenantId: scope.tenantId, actorType: "user", actorId: actor.userId, action: "worksheet.apply", entity: "worksheet", entityId: id, detail: { kind: sheet.kind, items: items.length, storeIds: sheet.storeIds } }, request),
   );
+  const nothingApplied = "nothing was applied. Review the worksheet and apply again.";
   await commitWrite(scope.db, statements, {
     onStale: async () => {
-      throw conflict("WORKSHEET_CONFLICT", "A product or the worksheet changed while applying; nothing was applied. Review the worksheet and apply again.");
+      const [current] = (await scope.select(worksheets, eq(worksheets.id, id), isNull(worksheets.deletedAt))) as WorksheetRow[];
+      if (!current || current.version !== sheet.version) {
+        throw conflict("WORKSHEET_CONFLICT", `The worksheet changed while this request applied it (it is now ${current?.status ?? "deleted"}); this request applied nothing`, current ? dto(current) : undefined);
+      }
+      throw conflict("WORKSHEET_CONFLICT", `A product or store price of this worksheet changed while applying; ${nothingApplied}`);
     },
     unique: [
-      { column: "products.sku", error: () => conflict("SKU_TAKEN", "A product of this worksheet has a SKU another product already has; nothing was applied") },
-      { column: "products.barcode", error: () => conflict("BARCODE_TAKEN", "A product of this worksheet has a barcode another product already has; nothing was applied") },
+      { column: "products.id", error: () => conflict("ID_TAKEN", `A new product of this worksheet has an id another product already has; ${nothingApplied}`) },
+      { column: "products.sku", error: () => conflict("SKU_TAKEN", `A product of this worksheet has a SKU another product already has; ${nothingApplied}`) },
+      { column: "products.barcode", error: () => conflict("BARCODE_TAKEN", `A product of this worksheet has a barcode another product already has; ${nothingApplied}`) },
+      { column: "store_prices.store_id", error: () => conflict("WORKSHEET_CONFLICT", `A store price of this worksheet was created while applying; ${nothingApplied}`) },
     ],
   });
   return dto(applied, items);
