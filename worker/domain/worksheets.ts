@@ -2,15 +2,15 @@ import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { z } from "zod";
 import type { PageQuery } from "../../schema/contracts/common";
 import type { RejectWorksheetBody, WorksheetBody } from "../../schema/contracts/worksheets";
-import { departments, products, storePrices, stores, taxGroups, worksheetItems, worksheets } from "../../schema/db";
+import { departments, products, storePrices, taxGroups, worksheetItems, worksheets } from "../../schema/db";
 import { chunkRows, expectOneChange, type Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound, unprocessable, type FieldError } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { entityService } from "./entity";
-import { requireReferences } from "./references";
 import { recordAudit, recordChange } from "./journal";
-import { commitWrite, toIso, toIsoOrNull } from "./versioning";
+import { checkVersion, commitWrite, toIso, toIsoOrNull } from "./versioning";
+import { namesOf, worksheetReferenceCheck } from "./worksheet-references";
 
 type WorksheetRow = typeof worksheets.$inferSelect;
 type ItemRow = typeof worksheetItems.$inferSelect;
@@ -60,6 +60,9 @@ function itemRows(scope: TenantScope, worksheetId: string, body: WorksheetBody) 
   return chunkRows(rows, 6).map((chunk) => scope.insert(worksheetItems, chunk));
 }
 
+const storeIdsOf = (body: WorksheetBody) => (body.kind === "price_change" ? body.storeIds : []);
+const namesOfBody = (body: WorksheetBody) => namesOf(body.kind, body.items as Record<string, unknown>[], storeIdsOf(body));
+
 async function readItems(scope: TenantScope, worksheetId: string) {
   return (await scope.select(worksheetItems, eq(worksheetItems.worksheetId, worksheetId)).orderBy(asc(worksheetItems.sortOrder))) as ItemRow[];
 }
@@ -83,35 +86,46 @@ export async function getWorksheet(ctx: ServiceContext, id: string) {
   return dto(rows[0] as WorksheetRow, items as ItemRow[]);
 }
 
-const checkStores = (scope: TenantScope, storeIds: string[]) =>
-  requireReferences(scope, [{ field: "storeIds", table: stores, ids: storeIds, noun: "a store" }], "storeIds names stores that do not exist");
-
 export async function createWorksheet(ctx: ServiceContext, body: WorksheetBody) {
-  const storeIds = body.kind === "price_change" ? body.storeIds : [];
-  await checkStores(ctx.scope, storeIds);
+  const check = worksheetReferenceCheck(ctx.scope, namesOfBody(body));
+  if (check.queries.length) check.verify(await ctx.scope.db.batch(check.queries as [Statement, ...Statement[]]), "write");
   const id = crypto.randomUUID();
   const created = await sheets.create(
     ctx,
-    { id, name: body.name, kind: body.kind, status: "draft", notes: body.notes ?? null, storeIds, createdBy: ctx.actor.userId, submittedBy: null, submittedAt: null, reviewedBy: null, reviewedAt: null, rejectionReason: null, appliedBy: null, appliedAt: null },
+    { id, name: body.name, kind: body.kind, status: "draft", notes: body.notes ?? null, storeIds: storeIdsOf(body), createdBy: ctx.actor.userId, submittedBy: null, submittedAt: null, reviewedBy: null, reviewedAt: null, rejectionReason: null, appliedBy: null, appliedAt: null },
     itemRows(ctx.scope, id, body),
   );
   return { ...created, items: body.items };
 }
 
-/** Replace a draft's (or a rejected worksheet's) content; a rejected worksheet becomes a draft again. */
+const editable = (current: WorksheetRow, body: WorksheetBody) => {
+  requireStatus(current, ["draft", "rejected"], "edited");
+  if (current.kind !== body.kind) throw unprocessable("KIND_CHANGED", `This is a ${current.kind} worksheet; create a new one for ${body.kind}`, [{ path: "kind", message: "cannot change" }]);
+};
+
+/**
+ * Replace a draft's (or a rejected worksheet's) content; a rejected worksheet becomes a draft again. The
+ * worksheet and what the new content names are read in one round trip: a state or kind that forbids the edit
+ * is answered before the references.
+ */
 export async function updateWorksheet(ctx: ServiceContext, id: string, body: WorksheetBody, expectedVersion: number | undefined) {
-  const storeIds = body.kind === "price_change" ? body.storeIds : [];
-  await checkStores(ctx.scope, storeIds);
+  const { scope } = ctx;
+  const check = worksheetReferenceCheck(scope, namesOfBody(body));
+  const [sheetRows, ...results] = await scope.db.batch([scope.select(worksheets, eq(worksheets.id, id), isNull(worksheets.deletedAt)), ...(check.queries as Statement[])]);
+  const current = (sheetRows as WorksheetRow[])[0];
+  if (!current) throw notFound("Worksheet");
+  checkVersion("Worksheet", current.version, expectedVersion, () => dto(current));
+  editable(current, body);
+  check.verify(results, "write");
   await sheets.update(
     ctx,
     id,
-    (current) => {
-      requireStatus(current, ["draft", "rejected"], "edited");
-      if (current.kind !== body.kind) throw unprocessable("KIND_CHANGED", `This is a ${current.kind} worksheet; create a new one for ${body.kind}`, [{ path: "kind", message: "cannot change" }]);
-      return { name: body.name, notes: body.notes ?? null, storeIds, status: "draft", rejectionReason: null, reviewedBy: null, reviewedAt: null };
+    (now) => {
+      editable(now, body);
+      return { name: body.name, notes: body.notes ?? null, storeIds: storeIdsOf(body), status: "draft", rejectionReason: null, reviewedBy: null, reviewedAt: null };
     },
     expectedVersion,
-    () => [ctx.scope.delete(worksheetItems, eq(worksheetItems.worksheetId, id)), ...itemRows(ctx.scope, id, body)],
+    () => [scope.delete(worksheetItems, eq(worksheetItems.worksheetId, id)), ...itemRows(scope, id, body)],
   );
   return getWorksheet(ctx, id);
 }

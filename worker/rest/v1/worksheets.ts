@@ -7,6 +7,7 @@ import { route } from "../../http/route";
 import { serviceContext } from "./context";
 
 const tag = "Worksheets";
+const written = "What the worksheet names is checked when it is written: a product, department, tax group or store that is not a live one of this tenant is 422 UNKNOWN_REFERENCE naming the field (items.3.productId, items.0.changes.departmentId, storeIds.1).";
 const lifecycle = "Worksheets go draft → submitted → approved or rejected → applied; a transition from any other state is 409 INVALID_STATE.";
 
 export const worksheetRoutes = [
@@ -23,13 +24,13 @@ export const worksheetRoutes = [
   route({
     method: "post", path: "/worksheets", tag, auth: "user", permission: "worksheets.create",
     summary: "Create a draft worksheet",
-    description: "Kinds: price_change (items {productId, sellPrice, costPrice?}; storeIds makes them store prices), product_update ({productId, changes}), tax_change ({productId, taxGroupId}), deactivate ({productId}), new_product ({product}).",
+    description: `Kinds: price_change (items {productId, sellPrice, costPrice?}; storeIds makes them store prices), product_update ({productId, changes}), tax_change ({productId, taxGroupId}), deactivate ({productId}), new_product ({product}). ${written}`,
     body: WorksheetBody, response: Worksheet, status: 201,
     handler: (c, { body }) => createWorksheet(serviceContext(c), body),
   }),
   route({
     method: "put", path: "/worksheets/:id", tag, auth: "user", permission: "worksheets.create", versioned: true,
-    summary: "Replace a draft (or rejected) worksheet's content", description: "A rejected worksheet becomes a draft again.",
+    summary: "Replace a draft (or rejected) worksheet's content", description: `A rejected worksheet becomes a draft again. ${written}`,
     params: IdParams, body: UpdateWorksheetBody, response: Worksheet,
     handler: (c, { params, body, expectedVersion }) => updateWorksheet(serviceContext(c), params.id, body, expectedVersion),
   }),
