@@ -227,4 +227,37 @@ describe("worksheet references, checked when written", () => {
     const draft = (await create({ kind: "price_change", storeIds: [t.storeId], items: [{ productId: mine[0], sellPrice: 900 }] })).json.data;
     expect(paths(await put(draft.id, { kind: "price_change", storeIds: [other.storeId], items: [{ productId: mine[0], sellPrice: 900 }] }))).toEqual(["storeIds.0"]);
   });
+
+  it("a new product whose id is taken (own live, own deleted, another tenant's) is 409 ID_TAKEN naming the item, at create and update", async () => {
+    const deleted = await insertProduct(t.tenantId, { deleted: true });
+    const before = await written();
+    const fresh = crypto.randomUUID();
+    const launch = (ids: string[]) => ({ kind: "new_product", items: ids.map((id, i) => ({ product: { id, sku: `TAKEN-${i}-${id.slice(0, 4)}`, name: "New", sellPrice: 100 } })) });
+    const res = await create(launch([fresh, mine[0]!, deleted, theirs]));
+    expect(res.status, JSON.stringify(res.json)).toBe(409);
+    expect(res.json.code).toBe("ID_TAKEN");
+    expect(res.json.fields).toEqual([
+      { path: "items.1.product.id", message: "is already used by a product" },
+      { path: "items.2.product.id", message: "is already used by a product" },
+      { path: "items.3.product.id", message: "is already used by a product" },
+    ]);
+    expect(await written()).toEqual(before);
+
+    const draft = await create(launch([fresh]));
+    expect(draft.status).toBe(201);
+    const bad = await put(draft.json.data.id, launch([fresh, theirs]));
+    expect(bad.status).toBe(409);
+    expect(bad.json.code).toBe("ID_TAKEN");
+    expect(paths(bad)).toEqual(["items.1.product.id"]);
+  });
+
+  it("a new-product worksheet naming one id or SKU twice is 400", async () => {
+    const id = crypto.randomUUID();
+    const twice = await create({ kind: "new_product", items: [{ product: { id, sku: "DUP-1", name: "A", sellPrice: 1 } }, { product: { id, sku: "DUP-2", name: "B", sellPrice: 1 } }] });
+    expect(twice.status).toBe(400);
+    expect(paths(twice)).toEqual(["items.1.product.id"]);
+    const sku = await create({ kind: "new_product", items: [{ product: { sku: "DUP-1", name: "A", sellPrice: 1 } }, { product: { sku: "dup-1 ", name: "B", sellPrice: 1 } }, { product: { sku: "DUP-1", name: "C", sellPrice: 1 } }] });
+    expect(sku.status).toBe(400);
+    expect(paths(sku)).toEqual(["items.2.product.sku"]);
+  });
 });

@@ -7,7 +7,7 @@ import { route } from "../../http/route";
 import { serviceContext } from "./context";
 
 const tag = "Worksheets";
-const written = "What the worksheet names is checked when it is written: a product, department, tax group or store that is not a live one of this tenant is 422 UNKNOWN_REFERENCE naming the field (items.3.productId, items.0.changes.departmentId, storeIds.1).";
+const written = "What the worksheet names is checked when it is written: a product, department, tax group or store that is not a live one of this tenant is 422 UNKNOWN_REFERENCE naming the field (items.3.productId, items.0.changes.departmentId, storeIds.1); a new product whose id any product already has is 409 ID_TAKEN naming items.N.product.id.";
 const lifecycle = "Worksheets go draft → submitted → approved or rejected → applied; a transition from any other state is 409 INVALID_STATE.";
 
 export const worksheetRoutes = [
