@@ -1,7 +1,8 @@
 import { IdParams, PageQuery } from "../../../schema/contracts/common";
 import { RejectWorksheetBody, UpdateWorksheetBody, Worksheet, WorksheetBody, WorksheetListQuery } from "../../../schema/contracts/worksheets";
+import { applyWorksheet } from "../../domain/worksheet-apply";
 import {
-  applyWorksheet, approveWorksheet, createWorksheet, deleteWorksheet, getWorksheet, listWorksheets, rejectWorksheet, submitWorksheet, updateWorksheet,
+  approveWorksheet, createWorksheet, deleteWorksheet, getWorksheet, listWorksheets, rejectWorksheet, submitWorksheet, updateWorksheet,
 } from "../../domain/worksheets";
 import { route } from "../../http/route";
 import { serviceContext } from "./context";
@@ -60,7 +61,7 @@ export const worksheetRoutes = [
   route({
     method: "patch", path: "/worksheets/:id/apply", tag, auth: "user", permission: "worksheets.apply", versioned: true,
     summary: "Apply an approved worksheet to the catalogue",
-    description: "Every change of the worksheet is written in one batch, or none: a product edited since (409 WORKSHEET_CONFLICT), one deleted or a reference gone (422 WORKSHEET_OUT_OF_DATE), a SKU or barcode clash (409). Records who applied it and when.",
+    description: "Every change of the worksheet is written in one batch, or none, up to the largest worksheet (250 items, or items × stores): a product or store price edited since, or the worksheet applied by a concurrent request (409 WORKSHEET_CONFLICT), a product deleted or a reference gone (422 WORKSHEET_OUT_OF_DATE naming the field), a new product's id, SKU or barcode taken (409 ID_TAKEN, SKU_TAKEN, BARCODE_TAKEN). Records who applied it and when.",
     params: IdParams, response: Worksheet,
     handler: (c, { params, expectedVersion }) => applyWorksheet(serviceContext(c), params.id, expectedVersion),
   }),
