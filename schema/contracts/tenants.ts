@@ -7,11 +7,36 @@ export const DEFAULT_PIN_LENGTH = 4;
 /** Digits of the PINs the server generates for a tenant's users. */
 export const PinLength = z.int().min(4).max(8);
 
-export const Origin = z.url().refine((u) => {
-  const url = new URL(u);
-  return (url.protocol === "https:" || url.protocol === "http:") && url.origin === u.replace(/\/$/, "");
-}, "must be an origin such as https://till.example.com (scheme, host and port only)")
-  .transform((u) => new URL(u).origin);
+const ORIGIN_EXAMPLE = "an origin such as https://till.example.com (scheme, host and port only)";
+
+/**
+ * Why `s` is not a browser origin a tenant may allow, or undefined when it is one. CORS matches the Origin
+ * header exactly, so a wildcard would silently match nothing, and "null" is what sandboxed frames and file:
+ * pages send, which any page can arrange to send: allowing it would allow everyone.
+ */
+function originProblem(s: string): string | undefined {
+  if (s.includes("*")) return `must be ${ORIGIN_EXAMPLE}; wildcards are not supported, list each origin`;
+  if (s.trim().toLowerCase() === "null") return `must be ${ORIGIN_EXAMPLE}; "null" is sent by sandboxed and file: pages, which any page can be, so it cannot be allowed`;
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    return `must be ${ORIGIN_EXAMPLE}`;
+  }
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.origin !== s.replace(/\/$/, "")) return `must be ${ORIGIN_EXAMPLE}`;
+  return undefined;
+}
+
+/** A browser origin, normalised ("https://till.example.com/" → "https://till.example.com"). */
+export const Origin = z
+  .string()
+  .max(2048)
+  .superRefine((s, ctx) => {
+    const problem = originProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .transform((u) => new URL(u).origin)
+  .meta({ format: "uri" });
 
 export const Tenant = z.object({
   id: Id,

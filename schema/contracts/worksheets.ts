@@ -25,6 +25,19 @@ const unique = (ids: string[]) => new Set(ids).size === ids.length;
 const items = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_WORKSHEET_CHANGES);
 const distinctProducts = (list: { productId: string }[]) => unique(list.map((i) => i.productId));
 
+/** New products may not share an id, a SKU or a barcode with each other: the later one is named. */
+const distinctNewProducts = (list: z.output<typeof NewProduct>[], ctx: z.RefinementCtx) => {
+  for (const field of ["id", "sku", "barcode"] as const) {
+    const seen = new Set<string>();
+    list.forEach(({ product }, i) => {
+      const value = product[field];
+      if (value == null) return;
+      if (seen.has(value)) ctx.addIssue({ code: "custom", path: [i, "product", field], message: `another new product of this worksheet has this ${field}` });
+      seen.add(value);
+    });
+  }
+};
+
 /** A worksheet's body: its kind decides the shape of its items. */
 export const WorksheetBody = z.discriminatedUnion("kind", [
   z.object({
@@ -40,7 +53,7 @@ export const WorksheetBody = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("product_update"), ...common, items: items(ProductUpdate).refine(distinctProducts, "lists a product twice") }),
   z.object({ kind: z.literal("tax_change"), ...common, items: items(TaxChange).refine(distinctProducts, "lists a product twice") }),
   z.object({ kind: z.literal("deactivate"), ...common, items: items(Deactivate).refine(distinctProducts, "lists a product twice") }),
-  z.object({ kind: z.literal("new_product"), ...common, items: items(NewProduct) }),
+  z.object({ kind: z.literal("new_product"), ...common, items: items(NewProduct).superRefine(distinctNewProducts) }),
 ]);
 export type WorksheetBody = z.output<typeof WorksheetBody>;
 

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { rowCount } from "./catalogue-fixtures";
 import { api, createTenant, type TestTenant } from "./helpers";
 
 let t: TestTenant;
@@ -82,6 +83,41 @@ describe("specials", () => {
     expect(paths(res)).toEqual(["productIds.1", "departmentId", "storeIds.1"]);
     const mine = (await call("POST", "/specials", special())).json.data;
     expect(paths(await call("PUT", `/specials/${mine.id}`, { storeIds: [other.storeId] }))).toEqual(["storeIds.0"]);
+  });
+
+  it("refuse a start or end the store's clock never reads (a DST gap) with 422 naming the field, in every store the special covers", async () => {
+    // Stockholm skips 02:00-03:00 on 29 March 2026; New York skips 02:00-03:00 on 8 March 2026.
+    const before = await rowCount("specials", t.tenantId);
+    const skipped = async (body: Record<string, unknown>, field: string, zone: string) => {
+      const res = await call("POST", "/specials", special(body));
+      expect(res.status, JSON.stringify(res.json)).toBe(422);
+      expect(res.json.code).toBe("LOCAL_TIME_SKIPPED");
+      expect(paths(res)).toEqual([field]);
+      expect(res.json.fields[0].message).toContain(zone);
+    };
+    await skipped({ storeIds: [t.storeId], startsAt: "2026-03-29T02:30", endsAt: "2026-03-29T12:00" }, "startsAt", "Europe/Stockholm");
+    await skipped({ storeIds: [t.storeId], startsAt: "2026-03-28T12:00", endsAt: "2026-03-29T02:00" }, "endsAt", "Europe/Stockholm");
+    await skipped({ storeIds: [ny], startsAt: "2026-03-08T02:59", endsAt: "2026-03-09T00:00" }, "startsAt", "America/New_York");
+    // no storeIds: every store, so each store's zone counts
+    await skipped({ startsAt: "2026-03-08T02:30", endsAt: "2026-03-09T00:00" }, "startsAt", "America/New_York");
+    await skipped({ startsAt: "2026-03-28T00:00", endsAt: "2026-03-29T02:15" }, "endsAt", "Europe/Stockholm");
+    expect(await rowCount("specials", t.tenantId)).toBe(before);
+
+    // the same wall-clock time is fine where the clock does read it, and 03:00 is the first minute after the gap
+    expect((await call("POST", "/specials", special({ storeIds: [ny], startsAt: "2026-03-29T02:30", endsAt: "2026-03-29T12:00" }))).status).toBe(201);
+    expect((await call("POST", "/specials", special({ storeIds: [t.storeId], startsAt: "2026-03-29T03:00", endsAt: "2026-03-29T12:00" }))).status).toBe(201);
+    // an ambiguous time (the clock reads 02:30 twice on 25 October) is a wall-clock time like any other
+    expect((await call("POST", "/specials", special({ startsAt: "2026-10-25T02:30", endsAt: "2026-10-25T12:00" }))).status).toBe(201);
+
+    // an update is checked on the special it would leave: new times, or stores that bring a new time zone in
+    const nyOnly = (await call("POST", "/specials", special({ storeIds: [ny], startsAt: "2026-03-29T02:30", endsAt: "2026-03-29T12:00" }))).json.data;
+    const widened = await call("PUT", `/specials/${nyOnly.id}`, { storeIds: [] });
+    expect(widened.status).toBe(422);
+    expect(widened.json.code).toBe("LOCAL_TIME_SKIPPED");
+    expect(paths(widened)).toEqual(["startsAt"]);
+    expect(paths(await call("PUT", `/specials/${nyOnly.id}`, { endsAt: "2026-03-30T00:00", startsAt: "2026-03-08T02:00" }))).toEqual(["startsAt"]);
+    expect((await call("GET", `/specials/${nyOnly.id}`)).json.data).toMatchObject({ storeIds: [ny], startsAt: "2026-03-29T02:30", version: 1 });
+    expect((await call("PUT", `/specials/${nyOnly.id}`, { storeIds: [], startsAt: "2026-03-29T03:00" })).json.data).toMatchObject({ storeIds: [], version: 2 });
   });
 
   it("list with paging, filters and one round trip", async () => {

@@ -240,4 +240,34 @@ describe("tenants", () => {
       expect(versions.at(-1)).toBe((await getTenant(t.tenantId)).json.data.version);
     });
   });
+
+  describe("origins", () => {
+    // Origin headers a browser sends for no real site ("null": sandboxed frames, file: pages) and wildcards,
+    // which CORS here never expands: each would be a 500 or an entry that silently means something else.
+    const refused = ["*", "null", "https://*.example.com", "http://*", "not a url", ""];
+
+    it("refuses wildcards and 'null' at onboarding with 400 naming the field, writing nothing", async () => {
+      for (const origin of refused) {
+        const slug = uniqueSlug("ten-origin");
+        const res = await onboard(onboarding(slug, { corsOrigins: ["https://till.example.com", origin] }));
+        expect(res.status, `${JSON.stringify(origin)}: ${JSON.stringify(res.json)}`).toBe(400);
+        expect(res.json.code).toBe("VALIDATION_ERROR");
+        expect(res.json.fields.map((f: { path: string }) => f.path)).toEqual(["corsOrigins.1"]);
+        expect(await env.DB.prepare("SELECT count(*) AS n FROM tenants WHERE slug = ?").bind(slug).first("n")).toBe(0);
+      }
+    });
+
+    it("refuses them in PATCH /tenants/:id with 400 naming the field, leaving the tenant as it was", async () => {
+      const t = await createTenant({ slug: uniqueSlug("ten-origin"), corsOrigins: ["https://till.example.com"] });
+      for (const origin of refused) {
+        const res = await patch(t.tenantId, { corsOrigins: [origin] });
+        expect(res.status, `${JSON.stringify(origin)}: ${JSON.stringify(res.json)}`).toBe(400);
+        expect(res.json.code).toBe("VALIDATION_ERROR");
+        expect(res.json.fields.map((f: { path: string }) => f.path)).toEqual(["corsOrigins.0"]);
+      }
+      expect((await getTenant(t.tenantId)).json.data).toMatchObject({ corsOrigins: ["https://till.example.com"], version: 1 });
+      // a plain origin with a port is still fine
+      expect((await patch(t.tenantId, { corsOrigins: ["http://localhost:5173", "https://[::1]:8443"] })).json.data.corsOrigins).toEqual(["http://localhost:5173", "https://[::1]:8443"]);
+    });
+  });
 });

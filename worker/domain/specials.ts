@@ -4,17 +4,19 @@ import { specialProblems, type ActiveSpecialsQuery, type CreateSpecialBody, type
 import { departments, products, specials, stores } from "../../schema/db";
 import { contains } from "../db/paging";
 import type { TenantScope } from "../db/tenant-scope";
-import { notFound, validationFailed } from "../http/errors";
+import type { Statement } from "../db/batch";
+import { notFound, unprocessable, validationFailed, type FieldError } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { entityService } from "./entity";
-import { requireReferences, type Reference } from "./references";
-import { localDateTime, localTimeBounds, type LocalDateTime } from "./store-time";
+import { referenceCheck, type Reference } from "./references";
+import { instantsOf, localDateTime, localTimeBounds, type LocalDateTime } from "./store-time";
 import { toIso } from "./versioning";
 
 /**
  * Specials: a fixed price ('price', minor units) or a discount ('percent', basis points off) on listed products
  * and/or a department's products, for a window of local wall-clock time [startsAt, endsAt) read in each store's
  * own time zone, in the listed stores (none listed: every store). What a special does to a price is pricing.ts's.
+ * A start or end inside a DST gap is refused at write time (see `requireReadableTimes`).
  */
 
 export type SpecialRow = typeof specials.$inferSelect;
@@ -110,22 +112,65 @@ const specialReferences = (b: { productIds?: string[]; departmentId?: string | n
 ];
 const REFERENCES_MESSAGE = "The special names products, a department or stores that do not exist";
 
+interface StoreClock {
+  id: string;
+  code: string;
+  timeZone: string;
+}
+
+/** The tenant's live stores and their time zones: the stores a special with no storeIds covers. */
+const storeClocks = (scope: TenantScope) =>
+  scope.db.select({ id: stores.id, code: stores.code, timeZone: stores.timeZone }).from(stores).where(scope.where(stores, isNull(stores.deletedAt)));
+
+/**
+ * A window's start or end must be a time the clock of every store it covers reads: one in the gap when the
+ * clocks go forward (02:30 on 29 March 2026 in Stockholm) never comes, so the special is refused (422
+ * LOCAL_TIME_SKIPPED naming the field and the time zones) rather than quietly moved. A time the clock reads
+ * twice (the overlap when the clocks go back) is fine: the window follows the wall clock.
+ */
+function requireReadableTimes(s: Pick<SpecialRow, "storeIds" | "startsAt" | "endsAt">, clocks: StoreClock[]) {
+  const covered = s.storeIds.length === 0 ? clocks : clocks.filter((c) => s.storeIds.includes(c.id));
+  const fields: FieldError[] = [];
+  for (const field of ["startsAt", "endsAt"] as const) {
+    const local = s[field];
+    const skipping = covered.filter((c) => instantsOf(local, c.timeZone).length === 0);
+    if (skipping.length === 0) continue;
+    const zones = [...new Set(skipping.map((c) => c.timeZone))].map((zone) => `${zone} (${skipping.filter((c) => c.timeZone === zone).map((c) => c.code).join(", ")})`);
+    fields.push({ path: field, message: `${local} never happens in ${zones.join(" and ")}: the clocks skip it when daylight saving time starts; pick a time outside the gap` });
+  }
+  if (fields.length) throw unprocessable("LOCAL_TIME_SKIPPED", "The special starts or ends at a local time that does not exist in some of its stores", fields);
+}
+
+/** One round trip: the references checked and, when the window or stores are set, the stores' clocks read. */
+async function readChecks(scope: TenantScope, body: { productIds?: string[]; departmentId?: string | null; storeIds?: string[] }, withClocks: boolean) {
+  const check = referenceCheck(scope, specialReferences(body), REFERENCES_MESSAGE);
+  const queries = [...check.queries, ...(withClocks ? [storeClocks(scope) as unknown as Statement] : [])];
+  if (queries.length === 0) return [];
+  const results = await scope.db.batch(queries as [Statement, ...Statement[]]);
+  check.verify(results.slice(0, check.queries.length));
+  return withClocks ? (results.at(-1) as StoreClock[]) : [];
+}
+
 export async function createSpecial(ctx: ServiceContext, body: z.output<typeof CreateSpecialBody>) {
-  await requireReferences(ctx.scope, specialReferences(body), REFERENCES_MESSAGE);
+  const clocks = await readChecks(ctx.scope, body, true);
+  requireReadableTimes(body, clocks);
   return entity.create(ctx, body);
 }
 
 /** Fields left out stay; the special as it would then be must still hold together (400 naming the field). */
 export async function updateSpecial(ctx: ServiceContext, id: string, body: z.output<typeof UpdateSpecialBody>, expectedVersion: number | undefined) {
   const { version: _version, ...changes } = body;
-  await requireReferences(ctx.scope, specialReferences(changes), REFERENCES_MESSAGE);
+  const clocksMatter = changes.startsAt !== undefined || changes.endsAt !== undefined || changes.storeIds !== undefined;
+  const clocks = await readChecks(ctx.scope, changes, clocksMatter);
   return entity.update(
     ctx,
     id,
     (current) => {
       const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-      const problems = specialProblems({ ...current, ...defined });
+      const next = { ...current, ...defined };
+      const problems = specialProblems(next);
       if (problems.length) throw validationFailed(problems.map(([path, message]) => ({ path, message })));
+      if (clocksMatter) requireReadableTimes(next, clocks);
       return changes;
     },
     expectedVersion,

@@ -1,35 +1,38 @@
-import { and, asc, eq, inArray, isNull } from "drizzle-orm";
+import { asc, eq, isNull } from "drizzle-orm";
 import type { z } from "zod";
 import type { PageQuery } from "../../schema/contracts/common";
 import type { RejectWorksheetBody, WorksheetBody } from "../../schema/contracts/worksheets";
-import { departments, products, storePrices, stores, taxGroups, worksheetItems, worksheets } from "../../schema/db";
-import { chunkRows, expectOneChange, type Statement } from "../db/batch";
+import { worksheetItems, worksheets } from "../../schema/db";
+import type { Statement } from "../db/batch";
+import { insertFromJson } from "../db/json-rows";
 import type { TenantScope } from "../db/tenant-scope";
-import { conflict, notFound, unprocessable, type FieldError } from "../http/errors";
+import { conflict, notFound, unprocessable } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { entityService } from "./entity";
-import { requireReferences } from "./references";
-import { recordAudit, recordChange } from "./journal";
-import { commitWrite, toIso, toIsoOrNull } from "./versioning";
+import { checkVersion, toIso, toIsoOrNull } from "./versioning";
+import { namesOf, worksheetReferenceCheck } from "./worksheet-references";
 
-type WorksheetRow = typeof worksheets.$inferSelect;
-type ItemRow = typeof worksheetItems.$inferSelect;
-type ProductRow = typeof products.$inferSelect;
+export type WorksheetRow = typeof worksheets.$inferSelect;
+export type ItemRow = typeof worksheetItems.$inferSelect;
 type Status = WorksheetRow["status"];
 
 /**
  * Worksheets batch catalogue changes for review: draft → submitted → approved or rejected → applied.
- * A rejected worksheet may be edited, which makes it a draft again. Applying changes every product of the
- * worksheet in one batch, or none of them.
+ * A rejected worksheet may be edited, which makes it a draft again. Applying (worksheet-apply.ts) changes
+ * every product of the worksheet in one batch, or none of them.
  */
-const dto = (w: WorksheetRow, items: ItemRow[] = []) => ({
+
+/** The items as the body gave them (what `dto` answers and the reference check reads). */
+export const bodyItems = (items: ItemRow[]) => items.map((i) => ({ ...(i.productId ? { productId: i.productId } : {}), ...i.changes }));
+
+export const dto = (w: WorksheetRow, items: ItemRow[] = []) => ({
   id: w.id,
   name: w.name,
   kind: w.kind,
   status: w.status,
   notes: w.notes,
   storeIds: w.storeIds,
-  items: items.map((i) => ({ ...(i.productId ? { productId: i.productId } : {}), ...i.changes })),
+  items: bodyItems(items),
   createdBy: w.createdBy,
   submittedBy: w.submittedBy,
   submittedAt: toIsoOrNull(w.submittedAt),
@@ -45,24 +48,27 @@ const dto = (w: WorksheetRow, items: ItemRow[] = []) => ({
 
 const sheets = entityService({ label: "Worksheet", kind: "worksheet", table: worksheets, toDto: (w: WorksheetRow) => dto(w) });
 
-function requireStatus(current: WorksheetRow, allowed: Status[], action: string) {
+export function requireStatus(current: WorksheetRow, allowed: Status[], action: string) {
   if (!allowed.includes(current.status)) {
     throw conflict("INVALID_STATE", `The worksheet is ${current.status}; only a ${allowed.join(" or ")} worksheet can be ${action}`, dto(current));
   }
 }
 
-/** The items as stored: the product the item changes, and the rest of the item as its changes. */
-function itemRows(scope: TenantScope, worksheetId: string, body: WorksheetBody) {
+/** The items as stored, in one statement whatever their number: the product each changes, the rest as its changes. */
+function insertItems(scope: TenantScope, worksheetId: string, body: WorksheetBody): Statement[] {
   const rows = body.items.map((item, sortOrder) => {
     const { productId, ...changes } = item as { productId?: string } & Record<string, unknown>;
     return { id: crypto.randomUUID(), worksheetId, productId: productId ?? null, changes, sortOrder };
   });
-  return chunkRows(rows, 6).map((chunk) => scope.insert(worksheetItems, chunk));
+  return rows.length ? [insertFromJson(scope, worksheetItems, rows)] : [];
 }
 
 async function readItems(scope: TenantScope, worksheetId: string) {
   return (await scope.select(worksheetItems, eq(worksheetItems.worksheetId, worksheetId)).orderBy(asc(worksheetItems.sortOrder))) as ItemRow[];
 }
+
+const storeIdsOf = (body: WorksheetBody) => (body.kind === "price_change" ? body.storeIds : []);
+const namesOfBody = (body: WorksheetBody) => namesOf(body.kind, body.items as Record<string, unknown>[], storeIdsOf(body));
 
 export function listWorksheets(ctx: ServiceContext, query: PageQuery & { status?: Status; kind?: WorksheetRow["kind"] }) {
   return sheets.list(
@@ -83,35 +89,46 @@ export async function getWorksheet(ctx: ServiceContext, id: string) {
   return dto(rows[0] as WorksheetRow, items as ItemRow[]);
 }
 
-const checkStores = (scope: TenantScope, storeIds: string[]) =>
-  requireReferences(scope, [{ field: "storeIds", table: stores, ids: storeIds, noun: "a store" }], "storeIds names stores that do not exist");
-
 export async function createWorksheet(ctx: ServiceContext, body: WorksheetBody) {
-  const storeIds = body.kind === "price_change" ? body.storeIds : [];
-  await checkStores(ctx.scope, storeIds);
+  const check = worksheetReferenceCheck(ctx.scope, namesOfBody(body));
+  if (check.queries.length) check.verify(await ctx.scope.db.batch(check.queries as [Statement, ...Statement[]]), "write");
   const id = crypto.randomUUID();
   const created = await sheets.create(
     ctx,
-    { id, name: body.name, kind: body.kind, status: "draft", notes: body.notes ?? null, storeIds, createdBy: ctx.actor.userId, submittedBy: null, submittedAt: null, reviewedBy: null, reviewedAt: null, rejectionReason: null, appliedBy: null, appliedAt: null },
-    itemRows(ctx.scope, id, body),
+    { id, name: body.name, kind: body.kind, status: "draft", notes: body.notes ?? null, storeIds: storeIdsOf(body), createdBy: ctx.actor.userId, submittedBy: null, submittedAt: null, reviewedBy: null, reviewedAt: null, rejectionReason: null, appliedBy: null, appliedAt: null },
+    insertItems(ctx.scope, id, body),
   );
   return { ...created, items: body.items };
 }
 
-/** Replace a draft's (or a rejected worksheet's) content; a rejected worksheet becomes a draft again. */
+const editable = (current: WorksheetRow, body: WorksheetBody) => {
+  requireStatus(current, ["draft", "rejected"], "edited");
+  if (current.kind !== body.kind) throw unprocessable("KIND_CHANGED", `This is a ${current.kind} worksheet; create a new one for ${body.kind}`, [{ path: "kind", message: "cannot change" }]);
+};
+
+/**
+ * Replace a draft's (or a rejected worksheet's) content; a rejected worksheet becomes a draft again. The
+ * worksheet and what the new content names are read in one round trip: a state or kind that forbids the edit
+ * is answered before the references.
+ */
 export async function updateWorksheet(ctx: ServiceContext, id: string, body: WorksheetBody, expectedVersion: number | undefined) {
-  const storeIds = body.kind === "price_change" ? body.storeIds : [];
-  await checkStores(ctx.scope, storeIds);
+  const { scope } = ctx;
+  const check = worksheetReferenceCheck(scope, namesOfBody(body));
+  const [sheetRows, ...results] = await scope.db.batch([scope.select(worksheets, eq(worksheets.id, id), isNull(worksheets.deletedAt)), ...(check.queries as Statement[])]);
+  const current = (sheetRows as WorksheetRow[])[0];
+  if (!current) throw notFound("Worksheet");
+  checkVersion("Worksheet", current.version, expectedVersion, () => dto(current));
+  editable(current, body);
+  check.verify(results, "write");
   await sheets.update(
     ctx,
     id,
-    (current) => {
-      requireStatus(current, ["draft", "rejected"], "edited");
-      if (current.kind !== body.kind) throw unprocessable("KIND_CHANGED", `This is a ${current.kind} worksheet; create a new one for ${body.kind}`, [{ path: "kind", message: "cannot change" }]);
-      return { name: body.name, notes: body.notes ?? null, storeIds, status: "draft", rejectionReason: null, reviewedBy: null, reviewedAt: null };
+    (now) => {
+      editable(now, body);
+      return { name: body.name, notes: body.notes ?? null, storeIds: storeIdsOf(body), status: "draft", rejectionReason: null, reviewedBy: null, reviewedAt: null };
     },
     expectedVersion,
-    () => [ctx.scope.delete(worksheetItems, eq(worksheetItems.worksheetId, id)), ...itemRows(ctx.scope, id, body)],
+    () => [scope.delete(worksheetItems, eq(worksheetItems.worksheetId, id)), ...insertItems(scope, id, body)],
   );
   return getWorksheet(ctx, id);
 }
@@ -144,141 +161,4 @@ export async function rejectWorksheet(ctx: ServiceContext, id: string, body: z.o
     return { status: "rejected", reviewedBy: ctx.actor.userId, reviewedAt: ctx.request.now, rejectionReason: body.reason };
   }, expectedVersion);
   return getWorksheet(ctx, id);
-}
-
-const PRODUCT_FIELDS = ["sku", "barcode", "name", "description", "departmentId", "taxGroupId", "costPrice", "sellPrice", "trackStock", "isActive"] as const;
-type ProductChanges = Partial<Pick<ProductRow, (typeof PRODUCT_FIELDS)[number]>>;
-const pickProductFields = (changes: Record<string, unknown>): ProductChanges =>
-  Object.fromEntries(PRODUCT_FIELDS.filter((f) => changes[f] !== undefined).map((f) => [f, changes[f]])) as ProductChanges;
-
-/**
- * Apply an approved worksheet: every change, the worksheet's own status and the change feed in one batch.
- * Each product update is guarded by the version read here, so a product edited meanwhile aborts the whole
- * apply (409) rather than overwrite that edit.
- */
-export async function applyWorksheet(ctx: ServiceContext, id: string, expectedVersion: number | undefined) {
-  const { scope, actor, request } = ctx;
-  const [sheetRows, itemList] = await scope.db.batch([
-    scope.select(worksheets, eq(worksheets.id, id), isNull(worksheets.deletedAt)),
-    scope.select(worksheetItems, eq(worksheetItems.worksheetId, id)).orderBy(asc(worksheetItems.sortOrder)),
-  ]);
-  const sheet = sheetRows[0] as WorksheetRow | undefined;
-  if (!sheet) throw notFound("Worksheet");
-  if (expectedVersion !== undefined && expectedVersion !== sheet.version) {
-    throw conflict("VERSION_CONFLICT", `Worksheet is at version ${sheet.version}; you sent ${expectedVersion}`, dto(sheet));
-  }
-  requireStatus(sheet, ["approved"], "applied");
-  const items = itemList as ItemRow[];
-  const changesOf = (item: ItemRow) => item.changes as Record<string, unknown>;
-  const newProducts = items.map((i) => changesOf(i).product as Record<string, unknown> | undefined).filter((p): p is Record<string, unknown> => !!p);
-  const productIds = items.flatMap((i) => (i.productId ? [i.productId] : []));
-  const departmentIds = new Set<string>();
-  const groupIds = new Set<string>();
-  for (const fields of [...items.map((i) => (changesOf(i).changes ?? changesOf(i)) as Record<string, unknown>), ...newProducts]) {
-    if (typeof fields.departmentId === "string") departmentIds.add(fields.departmentId);
-    if (typeof fields.taxGroupId === "string") groupIds.add(fields.taxGroupId);
-  }
-  const none = ["00000000-0000-0000-0000-000000000000"];
-  const [productRows, departmentRows, groupRows, storePriceRows] = await scope.db.batch([
-    scope.select(products, inArray(products.id, productIds.length ? productIds : none), isNull(products.deletedAt)),
-    scope.select(departments, inArray(departments.id, departmentIds.size ? [...departmentIds] : none), isNull(departments.deletedAt)),
-    scope.select(taxGroups, inArray(taxGroups.id, groupIds.size ? [...groupIds] : none), isNull(taxGroups.deletedAt)),
-    scope.select(storePrices, inArray(storePrices.productId, productIds.length ? productIds : none), inArray(storePrices.storeId, sheet.storeIds.length ? sheet.storeIds : none), isNull(storePrices.deletedAt)),
-  ]);
-  const productById = new Map((productRows as ProductRow[]).map((p) => [p.id, p]));
-  const knownDepartments = new Set(departmentRows.map((d) => (d as { id: string }).id));
-  const knownGroups = new Set(groupRows.map((g) => (g as { id: string }).id));
-
-  const fields: FieldError[] = [];
-  items.forEach((item, i) => {
-    if (item.productId && !productById.has(item.productId)) fields.push({ path: `items.${i}.productId`, message: "no longer exists" });
-    const f = (changesOf(item).changes ?? changesOf(item).product ?? changesOf(item)) as Record<string, unknown>;
-    if (typeof f.departmentId === "string" && !knownDepartments.has(f.departmentId)) fields.push({ path: `items.${i}.departmentId`, message: "is not a department of this tenant" });
-    if (typeof f.taxGroupId === "string" && !knownGroups.has(f.taxGroupId)) fields.push({ path: `items.${i}.taxGroupId`, message: "is not a tax group of this tenant" });
-  });
-  if (fields.length) throw unprocessable("WORKSHEET_OUT_OF_DATE", "The catalogue changed since this worksheet was written; fix these items and resubmit", fields);
-
-  const now = request.now;
-  const statements: Statement[] = [];
-  const updateProduct = (product: ProductRow, set: ProductChanges) => {
-    statements.push(
-      scope.update(products, { ...set, version: product.version + 1, updatedAt: now }, eq(products.id, product.id), eq(products.version, product.version)),
-      expectOneChange(scope.db),
-      recordChange(scope, { entity: "product", entityId: product.id, op: "upsert", version: product.version + 1 }, now),
-    );
-  };
-  const storePriceOf = new Map((storePriceRows as (typeof storePrices.$inferSelect)[]).map((sp) => [`${sp.storeId}/${sp.productId}`, sp]));
-
-  for (const item of items) {
-    const changes = changesOf(item);
-    const product = item.productId ? productById.get(item.productId)! : undefined;
-    switch (sheet.kind) {
-      case "price_change": {
-        const price = { sellPrice: changes.sellPrice as number, ...(changes.costPrice !== undefined ? { costPrice: changes.costPrice as number } : {}) };
-        if (sheet.storeIds.length === 0) {
-          updateProduct(product!, price);
-          break;
-        }
-        if (price.costPrice !== undefined) updateProduct(product!, { costPrice: price.costPrice });
-        for (const storeId of sheet.storeIds) {
-          const existing = storePriceOf.get(`${storeId}/${product!.id}`);
-          if (existing) {
-            statements.push(
-              scope.update(storePrices, { price: price.sellPrice, version: existing.version + 1, updatedAt: now }, eq(storePrices.id, existing.id), eq(storePrices.version, existing.version)),
-              expectOneChange(scope.db),
-              recordChange(scope, { entity: "store_price", entityId: existing.id, op: "upsert", version: existing.version + 1, storeId }, now),
-            );
-          } else {
-            const spId = crypto.randomUUID();
-            statements.push(
-              scope.insert(storePrices, { id: spId, storeId, productId: product!.id, price: price.sellPrice, version: 1, createdAt: now, updatedAt: now }),
-              recordChange(scope, { entity: "store_price", entityId: spId, op: "upsert", version: 1, storeId }, now),
-            );
-          }
-        }
-        break;
-      }
-      case "product_update":
-        updateProduct(product!, pickProductFields(changes.changes as Record<string, unknown>));
-        break;
-      case "tax_change":
-        updateProduct(product!, { taxGroupId: (changes.taxGroupId as string | null) ?? null });
-        break;
-      case "deactivate":
-        updateProduct(product!, { isActive: false });
-        break;
-      case "new_product": {
-        const fields = changes.product as Record<string, unknown>;
-        const productId = (fields.id as string | undefined) ?? crypto.randomUUID();
-        statements.push(
-          scope.insert(products, {
-            ...(pickProductFields(fields) as Required<Pick<ProductRow, "sku" | "name" | "sellPrice">> & ProductChanges),
-            id: productId,
-            version: 1,
-            createdAt: now,
-            updatedAt: now,
-          }),
-          recordChange(scope, { entity: "product", entityId: productId, op: "upsert", version: 1 }, now),
-        );
-        break;
-      }
-    }
-  }
-  const applied: WorksheetRow = { ...sheet, status: "applied", appliedBy: actor.userId, appliedAt: now, version: sheet.version + 1, updatedAt: now };
-  statements.push(
-    scope.update(worksheets, { status: applied.status, appliedBy: applied.appliedBy, appliedAt: now, version: applied.version, updatedAt: now }, eq(worksheets.id, id), and(eq(worksheets.version, sheet.version), eq(worksheets.status, "approved"))),
-    expectOneChange(scope.db),
-    recordChange(scope, { entity: "worksheet", entityId: id, op: "upsert", version: sheet.version + 1 }, now),
-    recordAudit(scope.db, { tenantId: scope.tenantId, actorType: "user", actorId: actor.userId, action: "worksheet.apply", entity: "worksheet", entityId: id, detail: { kind: sheet.kind, items: items.length, storeIds: sheet.storeIds } }, request),
-  );
-  await commitWrite(scope.db, statements, {
-    onStale: async () => {
-      throw conflict("WORKSHEET_CONFLICT", "A product or the worksheet changed while applying; nothing was applied. Review the worksheet and apply again.");
-    },
-    unique: [
-      { column: "products.sku", error: () => conflict("SKU_TAKEN", "A product of this worksheet has a SKU another product already has; nothing was applied") },
-      { column: "products.barcode", error: () => conflict("BARCODE_TAKEN", "A product of this worksheet has a barcode another product already has; nothing was applied") },
-    ],
-  });
-  return dto(applied, items);
 }

@@ -7,7 +7,7 @@ import { serviceContext } from "./context";
 
 const tag = "Specials";
 
-const WINDOW = "startsAt and endsAt are local wall-clock times (YYYY-MM-DDTHH:mm) read in each store's own time zone; the window is [startsAt, endsAt).";
+const WINDOW = "startsAt and endsAt are local wall-clock times (YYYY-MM-DDTHH:mm) read in each store's own time zone; the window is [startsAt, endsAt). A time the clocks skip when daylight saving time starts (02:30 on 29 March 2026 in Europe/Stockholm) never happens there, so it is refused with 422 LOCAL_TIME_SKIPPED naming the field, checked in every store the special covers (every store when storeIds is empty). A time the clocks read twice when daylight saving time ends is accepted: the special is on whenever the store's clock reads a time inside the window, both times round.";
 
 export const specialRoutes = [
   route({

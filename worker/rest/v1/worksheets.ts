@@ -1,12 +1,14 @@
 import { IdParams, PageQuery } from "../../../schema/contracts/common";
 import { RejectWorksheetBody, UpdateWorksheetBody, Worksheet, WorksheetBody, WorksheetListQuery } from "../../../schema/contracts/worksheets";
+import { applyWorksheet } from "../../domain/worksheet-apply";
 import {
-  applyWorksheet, approveWorksheet, createWorksheet, deleteWorksheet, getWorksheet, listWorksheets, rejectWorksheet, submitWorksheet, updateWorksheet,
+  approveWorksheet, createWorksheet, deleteWorksheet, getWorksheet, listWorksheets, rejectWorksheet, submitWorksheet, updateWorksheet,
 } from "../../domain/worksheets";
 import { route } from "../../http/route";
 import { serviceContext } from "./context";
 
 const tag = "Worksheets";
+const written = "What the worksheet names is checked when it is written: a product, department, tax group or store that is not a live one of this tenant is 422 UNKNOWN_REFERENCE naming the field (items.3.productId, items.0.changes.departmentId, storeIds.1); a new product whose id any product already has is 409 ID_TAKEN naming items.N.product.id.";
 const lifecycle = "Worksheets go draft → submitted → approved or rejected → applied; a transition from any other state is 409 INVALID_STATE.";
 
 export const worksheetRoutes = [
@@ -23,13 +25,13 @@ export const worksheetRoutes = [
   route({
     method: "post", path: "/worksheets", tag, auth: "user", permission: "worksheets.create",
     summary: "Create a draft worksheet",
-    description: "Kinds: price_change (items {productId, sellPrice, costPrice?}; storeIds makes them store prices), product_update ({productId, changes}), tax_change ({productId, taxGroupId}), deactivate ({productId}), new_product ({product}).",
+    description: `Kinds: price_change (items {productId, sellPrice, costPrice?}; storeIds makes them store prices), product_update ({productId, changes}), tax_change ({productId, taxGroupId}), deactivate ({productId}), new_product ({product}). ${written}`,
     body: WorksheetBody, response: Worksheet, status: 201,
     handler: (c, { body }) => createWorksheet(serviceContext(c), body),
   }),
   route({
     method: "put", path: "/worksheets/:id", tag, auth: "user", permission: "worksheets.create", versioned: true,
-    summary: "Replace a draft (or rejected) worksheet's content", description: "A rejected worksheet becomes a draft again.",
+    summary: "Replace a draft (or rejected) worksheet's content", description: `A rejected worksheet becomes a draft again. ${written}`,
     params: IdParams, body: UpdateWorksheetBody, response: Worksheet,
     handler: (c, { params, body, expectedVersion }) => updateWorksheet(serviceContext(c), params.id, body, expectedVersion),
   }),
@@ -59,7 +61,7 @@ export const worksheetRoutes = [
   route({
     method: "patch", path: "/worksheets/:id/apply", tag, auth: "user", permission: "worksheets.apply", versioned: true,
     summary: "Apply an approved worksheet to the catalogue",
-    description: "Every change of the worksheet is written in one batch, or none: a product edited since (409 WORKSHEET_CONFLICT), one deleted or a reference gone (422 WORKSHEET_OUT_OF_DATE), a SKU or barcode clash (409). Records who applied it and when.",
+    description: "Every change of the worksheet is written in one batch, or none, up to the largest worksheet (250 items, or items × stores): a product or store price edited since, or the worksheet applied by a concurrent request (409 WORKSHEET_CONFLICT), a product deleted or a reference gone (422 WORKSHEET_OUT_OF_DATE naming the field), a new product's id, SKU or barcode taken (409 ID_TAKEN, SKU_TAKEN, BARCODE_TAKEN). Records who applied it and when.",
     params: IdParams, response: Worksheet,
     handler: (c, { params, expectedVersion }) => applyWorksheet(serviceContext(c), params.id, expectedVersion),
   }),
