@@ -1,5 +1,4 @@
-import { Scalar } from "@scalar/hono-api-reference";
-import { Hono } from "hono";
+import { Hono, type Handler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { signingKeys } from "./auth/keys";
@@ -54,7 +53,14 @@ export const routeTable = mountRoutes(app, "/api/v1", v1Routes);
 
 let openApi: ReturnType<typeof openApiDocument> | undefined;
 app.get("/api/v1/openapi.json", (c) => c.json((openApi ??= openApiDocument(routeTable))));
-app.get("/docs", Scalar({ url: "/api/v1/openapi.json", pageTitle: "Edge POS API reference" }));
+// The reference UI is static assets (worker/assets/docs), answered before the Worker runs; a /docs request that
+// reaches the Worker anyway (a path with no file, or a caller that bypasses the asset router) is handed to them.
+const docsAsset: Handler<AppEnv> = async (c) => {
+  const response = await c.env.ASSETS.fetch(c.req.raw);
+  return response.status === 404 ? notFoundRoute(c) : response;
+};
+app.get("/docs", docsAsset);
+app.get("/docs/*", docsAsset);
 
 app.notFound(notFoundRoute);
 app.onError(onError);
