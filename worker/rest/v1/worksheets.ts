@@ -7,6 +7,7 @@ import { route } from "../../http/route";
 import { serviceContext } from "./context";
 
 const tag = "Worksheets";
+const invalidState = "INVALID_STATE: the worksheet is not in a state this step accepts (`current` is the worksheet)";
 const lifecycle = "Worksheets go draft → submitted → approved or rejected → applied; a transition from any other state is 409 INVALID_STATE.";
 
 export const worksheetRoutes = [
@@ -25,17 +26,19 @@ export const worksheetRoutes = [
     summary: "Create a draft worksheet",
     description: "Kinds: price_change (items {productId, sellPrice, costPrice?}; storeIds makes them store prices), product_update ({productId, changes}), tax_change ({productId, taxGroupId}), deactivate ({productId}), new_product ({product}).",
     body: WorksheetBody, response: Worksheet, status: 201,
+    errors: { 422: "UNKNOWN_REFERENCE: storeIds names stores that are not yours" },
     handler: (c, { body }) => createWorksheet(serviceContext(c), body),
   }),
   route({
     method: "put", path: "/worksheets/:id", tag, auth: "user", permission: "worksheets.create", versioned: true,
     summary: "Replace a draft (or rejected) worksheet's content", description: "A rejected worksheet becomes a draft again.",
     params: IdParams, body: UpdateWorksheetBody, response: Worksheet,
+    errors: { 409: invalidState, 422: "UNKNOWN_REFERENCE: storeIds names stores that are not yours; KIND_CHANGED: the body's kind is not the worksheet's" },
     handler: (c, { params, body, expectedVersion }) => updateWorksheet(serviceContext(c), params.id, body, expectedVersion),
   }),
   route({
     method: "delete", path: "/worksheets/:id", tag, auth: "user", permission: "worksheets.delete", versioned: true,
-    summary: "Delete a draft (or rejected) worksheet", params: IdParams,
+    summary: "Delete a draft (or rejected) worksheet", params: IdParams, errors: { 409: invalidState },
     handler: async (c, { params, expectedVersion }) => {
       await deleteWorksheet(serviceContext(c), params.id, expectedVersion);
       return { id: params.id, deleted: true as const };
@@ -44,16 +47,18 @@ export const worksheetRoutes = [
   route({
     method: "patch", path: "/worksheets/:id/submit", tag, auth: "user", permission: "worksheets.submit", versioned: true,
     summary: "Submit a draft for approval", description: lifecycle, params: IdParams, response: Worksheet,
+    errors: { 409: invalidState, 422: "EMPTY_WORKSHEET: the worksheet has no items" },
     handler: (c, { params, expectedVersion }) => submitWorksheet(serviceContext(c), params.id, expectedVersion),
   }),
   route({
     method: "patch", path: "/worksheets/:id/approve", tag, auth: "user", permission: "worksheets.approve", versioned: true,
-    summary: "Approve a submitted worksheet", description: lifecycle, params: IdParams, response: Worksheet,
+    summary: "Approve a submitted worksheet", description: lifecycle, params: IdParams, response: Worksheet, errors: { 409: invalidState },
     handler: (c, { params, expectedVersion }) => approveWorksheet(serviceContext(c), params.id, expectedVersion),
   }),
   route({
     method: "patch", path: "/worksheets/:id/reject", tag, auth: "user", permission: "worksheets.approve", versioned: true,
     summary: "Reject a submitted worksheet, with a reason", description: lifecycle, params: IdParams, body: RejectWorksheetBody, response: Worksheet,
+    errors: { 409: invalidState },
     handler: (c, { params, body, expectedVersion }) => rejectWorksheet(serviceContext(c), params.id, body, expectedVersion),
   }),
   route({
@@ -61,6 +66,10 @@ export const worksheetRoutes = [
     summary: "Apply an approved worksheet to the catalogue",
     description: "Every change of the worksheet is written in one batch, or none: a product edited since (409 WORKSHEET_CONFLICT), one deleted or a reference gone (422 WORKSHEET_OUT_OF_DATE), a SKU or barcode clash (409). Records who applied it and when.",
     params: IdParams, response: Worksheet,
+    errors: {
+      409: `${invalidState}; WORKSHEET_CONFLICT: a product or the worksheet changed while applying; SKU_TAKEN, BARCODE_TAKEN: a product of the worksheet clashes with another`,
+      422: "WORKSHEET_OUT_OF_DATE: a product it changes was deleted or a row it names is gone (`fields` names the items)",
+    },
     handler: (c, { params, expectedVersion }) => applyWorksheet(serviceContext(c), params.id, expectedVersion),
   }),
 ];
