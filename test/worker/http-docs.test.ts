@@ -29,6 +29,13 @@ describe("API reference at /docs", () => {
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
   });
 
+  it("forbids the page scripts from anywhere but the Worker itself", async () => {
+    const csp = (await get("/docs/")).headers.get("Content-Security-Policy") ?? "";
+    expect(csp).toMatch(/(^|; )script-src 'self'(;|$)/);
+    expect(csp).toMatch(/(^|; )connect-src 'self'(;|$)/);
+    expect(csp).toMatch(/(^|; )default-src 'none'(;|$)/);
+  });
+
   it("answers the page's scripts as JavaScript and its stylesheets as CSS", async () => {
     const html = await (await get("/docs/")).text();
     const scripts = attributes(html, "script", "src");
