@@ -27,7 +27,7 @@ export default defineConfig(async () => {
           test: {
             name: "node",
             environment: "node",
-            include: ["test/schema/**/*.test.ts", "test/bridge/**/*.test.ts"],
+            include: ["test/schema/**/*.test.ts", "test/bridge/**/*.test.ts", "test/node/**/*.test.ts"],
           },
         },
       ],

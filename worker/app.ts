@@ -1,10 +1,9 @@
 import { Hono, type Handler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { signingKeys } from "./auth/keys";
 import { isAllowedOrigin } from "./domain/cors-origins";
 import type { AppEnv } from "./http/app";
-import { failure } from "./http/envelope";
+import { limitBody } from "./http/body-limit";
 import { notFoundRoute, onError } from "./http/on-error";
 import { requestContext } from "./http/request-context";
 import { mountRoutes } from "./http/route";
@@ -26,13 +25,7 @@ app.use(
     maxAge: 600,
   }),
 );
-app.use(
-  "/api/*",
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) => c.json(failure("BODY_TOO_LARGE", `The request body is larger than ${MAX_BODY_BYTES} bytes`, c.get("requestId")), 400),
-  }),
-);
+app.use("/api/*", limitBody(MAX_BODY_BYTES));
 
 app.get("/health", async (c) => {
   try {
