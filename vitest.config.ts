@@ -1,9 +1,11 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { copyDocsAssets } from "./scripts/docs-assets.mjs";
 import { TEST_SECRETS } from "./test/fixtures/secrets.mjs";
 
 export default defineConfig(async () => {
+  copyDocsAssets(); // the /docs UI's vendor files, which the Worker serves as static assets
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     test: {
@@ -27,7 +29,7 @@ export default defineConfig(async () => {
           test: {
             name: "node",
             environment: "node",
-            include: ["test/schema/**/*.test.ts", "test/bridge/**/*.test.ts"],
+            include: ["test/schema/**/*.test.ts", "test/bridge/**/*.test.ts", "test/node/**/*.test.ts"],
           },
         },
       ],

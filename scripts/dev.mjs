@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { ensureDevVars } from "./dev-vars.mjs";
+import { copyDocsAssets } from "./docs-assets.mjs";
 import { DEMO, seedDemo } from "./demo-data.mjs";
 
 const PORT = process.env.PORT ?? "8787";
@@ -12,6 +13,7 @@ const BASE = `http://localhost:${PORT}`;
 const wrangler = (args, options) => execFileSync("npx", ["wrangler", ...args], { stdio: "inherit", ...options });
 
 const vars = ensureDevVars();
+copyDocsAssets();
 console.log("Applying D1 migrations to the local database...");
 wrangler(["d1", "migrations", "apply", "DB", "--local"], { env: { ...process.env, CI: "true" } });
 

@@ -1,11 +1,9 @@
-import { Scalar } from "@scalar/hono-api-reference";
-import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { Hono, type Handler } from "hono";
 import { cors } from "hono/cors";
 import { signingKeys } from "./auth/keys";
 import { isAllowedOrigin } from "./domain/cors-origins";
 import type { AppEnv } from "./http/app";
-import { failure } from "./http/envelope";
+import { limitBody } from "./http/body-limit";
 import { notFoundRoute, onError } from "./http/on-error";
 import { requestContext } from "./http/request-context";
 import { mountRoutes } from "./http/route";
@@ -27,13 +25,7 @@ app.use(
     maxAge: 600,
   }),
 );
-app.use(
-  "/api/*",
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) => c.json(failure("BODY_TOO_LARGE", `The request body is larger than ${MAX_BODY_BYTES} bytes`, c.get("requestId")), 400),
-  }),
-);
+app.use("/api/*", limitBody(MAX_BODY_BYTES));
 
 app.get("/health", async (c) => {
   try {
@@ -54,7 +46,14 @@ export const routeTable = mountRoutes(app, "/api/v1", v1Routes);
 
 let openApi: ReturnType<typeof openApiDocument> | undefined;
 app.get("/api/v1/openapi.json", (c) => c.json((openApi ??= openApiDocument(routeTable))));
-app.get("/docs", Scalar({ url: "/api/v1/openapi.json", pageTitle: "Edge POS API reference" }));
+// The reference UI is static assets (worker/assets/docs), answered before the Worker runs; a /docs request that
+// reaches the Worker anyway (a path with no file, or a caller that bypasses the asset router) is handed to them.
+const docsAsset: Handler<AppEnv> = async (c) => {
+  const response = await c.env.ASSETS.fetch(c.req.raw);
+  return response.status === 404 ? notFoundRoute(c) : response;
+};
+app.get("/docs", docsAsset);
+app.get("/docs/*", docsAsset);
 
 app.notFound(notFoundRoute);
 app.onError(onError);

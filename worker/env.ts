@@ -1,6 +1,8 @@
 
 export interface Env {
   DB: D1Database;
+  /** The static assets in worker/assets (the API reference UI at /docs). */
+  ASSETS: Fetcher;
   /** ES256 private key as a JWK (JSON). Signs access tokens; its public half is served at /.well-known/jwks.json. */
   JWT_PRIVATE_KEY: string;
   /** HMAC key that turns a PIN into its per-store lookup value. */

@@ -132,12 +132,5 @@ describe("HTTP conventions", () => {
       expect(list.responses["200"].content["application/json"].schema.required).toEqual(["success", "data", "total", "page", "pageSize"]);
       expect(doc.paths["/api/v1/auth/login"].post.security).toEqual([]);
     });
-
-    it("serves an interactive reference page at /docs", async () => {
-      const res = await exports.default.fetch(new Request("http://pos.test/docs"));
-      expect(res.status).toBe(200);
-      expect(res.headers.get("Content-Type")).toMatch(/text\/html/);
-      expect(await res.text()).toContain("/api/v1/openapi.json");
-    });
   });
 });

@@ -12,6 +12,9 @@ export type AuthKind = "public" | "user" | "operator" | "device";
 type Method = "get" | "post" | "put" | "patch" | "delete";
 type Empty = z.ZodObject<{}>;
 
+/** Error statuses a route answers, each with its error codes and when, for the OpenAPI document. */
+export type RouteErrors = Partial<Record<400 | 401 | 403 | 404 | 409 | 422 | 429, string>>;
+
 export interface RouteInput<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   params: z.output<P>;
   query: z.output<Q>;
@@ -42,6 +45,13 @@ export interface RouteDef<P extends z.ZodType = Empty, Q extends z.ZodType = Emp
   status?: 200 | 201;
   /** The route takes the client's version for optimistic concurrency (409 when stale). */
   versioned?: boolean;
+  /**
+   * What the route answers beyond what the rest of its definition implies (400 always, 401 unless public, 403 with
+   * a permission, 404 with path params, 409 VERSION_CONFLICT with `current` when versioned), e.g.
+   * `{ 422: "UNKNOWN_REFERENCE: departmentId names no department of yours" }`. A 409 that names VERSION_CONFLICT
+   * is documented with `current` even on a route that is not versioned.
+   */
+  errors?: RouteErrors;
   handler(c: AppContext, input: RouteInput<P, Q, B>): Promise<unknown>;
 }
 

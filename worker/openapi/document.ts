@@ -9,10 +9,36 @@ const jsonSchema = (schema: z.ZodType, io: "input" | "output"): JsonSchema => {
   return rest;
 };
 
-const errorResponse = (description: string) => ({
+const ERROR: JsonSchema = { $ref: "#/components/schemas/Error" };
+
+const errorResponse = (description: string, schema: JsonSchema = ERROR) => ({
   description,
-  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  content: { "application/json": { schema } },
 });
+
+const joined = (...parts: (string | false | undefined)[]) => parts.filter(Boolean).join("; ");
+
+/**
+ * What `current` of a 409 is: the object as the route answers it, or for a delete (which answers only the id) as
+ * the update of the same path answers it.
+ */
+function currentSchema(route: MountedRoute, routes: MountedRoute[]): JsonSchema {
+  const answering = route.method === "delete"
+    ? routes.find((r) => r.path === route.path && (r.method === "put" || r.method === "patch") && r.def.response)
+    : route;
+  const schema = answering?.def.response ? jsonSchema(answering.def.response, "output") : { type: "object" };
+  return { ...schema, description: "The object as it now is (on VERSION_CONFLICT): reload from it and try again" };
+}
+
+function conflictResponse(route: MountedRoute, routes: MountedRoute[]) {
+  const { def } = route;
+  const stale = def.versioned ? "VERSION_CONFLICT: the version you sent is not the current one (`current` is the object as it now is)" : undefined;
+  const description = joined(stale, def.errors?.[409]);
+  if (!description) return undefined;
+  const withCurrent = def.versioned || /\bVERSION_CONFLICT\b/.test(description);
+  if (!withCurrent) return errorResponse(description);
+  return errorResponse(description, { allOf: [ERROR, { type: "object", properties: { current: currentSchema(route, routes) } }] });
+}
 
 function parameters(schema: z.ZodType | undefined, where: "path" | "query") {
   if (!schema) return [];
@@ -41,17 +67,24 @@ function successSchema(route: MountedRoute["def"]): JsonSchema {
 /** The OpenAPI 3.1 document, generated from the same route definitions and zod schemas that validate requests. */
 export function openApiDocument(routes: MountedRoute[]) {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const { method, path, def } of routes) {
+  for (const route of routes) {
+    const { method, path, def } = route;
+    const errors = def.errors ?? {};
     const openApiPath = path.replace(/:(\w+)/g, "{$1}");
     const responses: Record<string, unknown> = {
       [String(def.status ?? 200)]: { description: "Success", content: { "application/json": { schema: successSchema(def) } } },
-      400: errorResponse("Bad input: malformed JSON, wrong types, unknown values (code VALIDATION_ERROR lists the fields)"),
+      400: errorResponse(joined("Bad input: malformed JSON, wrong types, unknown values (code VALIDATION_ERROR lists the fields)", errors[400])),
     };
-    if (def.auth !== "public") responses[401] = errorResponse("No token, or an invalid or expired one");
-    if (def.permission) responses[403] = errorResponse(`The token lacks ${def.permission} in its store`);
-    if (def.params) responses[404] = errorResponse("No such object in your tenant");
-    if (def.versioned || def.method === "post") responses[409] = errorResponse("Conflict: stale version (the current object is in `current`) or a duplicate");
-    if (def.path.startsWith("/auth/")) responses[429] = errorResponse("Too many attempts; see Retry-After");
+    const unauthenticated = joined(def.auth !== "public" && "No token, or an invalid or expired one", errors[401]);
+    if (unauthenticated) responses[401] = errorResponse(unauthenticated);
+    const forbidden = joined(def.permission && `MISSING_PERMISSION: the token lacks ${def.permission} in its store`, errors[403]);
+    if (forbidden) responses[403] = errorResponse(forbidden);
+    const notFound = joined(def.params && "NOT_FOUND: no such object in your tenant", errors[404]);
+    if (notFound) responses[404] = errorResponse(notFound);
+    const conflict = conflictResponse(route, routes);
+    if (conflict) responses[409] = conflict;
+    if (errors[422]) responses[422] = errorResponse(`Business rule: ${errors[422]}`);
+    if (errors[429]) responses[429] = errorResponse(`${errors[429]}; wait the seconds in Retry-After`);
     paths[openApiPath] ??= {};
     paths[openApiPath][method] = {
       operationId: `${method}${openApiPath.replace(/\{(\w+)\}/g, "By_$1").replace(/[^A-Za-z0-9]+(\w)?/g, (_m, ch: string | undefined) => (ch ?? "").toUpperCase())}`,

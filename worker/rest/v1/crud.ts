@@ -3,7 +3,7 @@ import { IdParams, PageQuery } from "../../../schema/contracts/common";
 import type { Permission } from "../../../schema/permissions";
 import type { ServiceContext } from "../../domain/context";
 import type { Page } from "../../http/envelope";
-import { route, type AnyRoute } from "../../http/route";
+import { route, type AnyRoute, type RouteErrors } from "../../http/route";
 import { serviceContext } from "./context";
 
 interface CrudService<Q, C, U, Dto> {
@@ -27,8 +27,10 @@ export function crudRoutes<QS extends z.ZodObject, CS extends z.ZodType, US exte
   schemas: { item: z.ZodType; query: QS; create: CS; update: US };
   service: CrudService<z.output<QS>, z.output<CS>, z.output<US>, Dto>;
   describe?: { list?: string; create?: string; remove?: string };
+  errors?: { create?: RouteErrors; update?: RouteErrors; remove?: RouteErrors };
 }): AnyRoute[] {
   const { path, tag, noun, permissions, schemas, service } = options;
+  const idTaken = "ID_TAKEN: the id you sent is already used";
   return [
     route({
       method: "get", path, tag, auth: "user", permission: permissions.view,
@@ -43,17 +45,18 @@ export function crudRoutes<QS extends z.ZodObject, CS extends z.ZodType, US exte
     route({
       method: "post", path, tag, auth: "user", permission: permissions.create,
       summary: `Create a ${noun}`, description: options.describe?.create, body: schemas.create, response: schemas.item, status: 201,
+      errors: { ...options.errors?.create, 409: [options.errors?.create?.[409], idTaken].filter(Boolean).join("; ") },
       handler: (c, { body }) => service.create(serviceContext(c), body as z.output<CS>),
     }),
     route({
       method: "put", path: `${path}/:id`, tag, auth: "user", permission: permissions.edit, versioned: true,
-      summary: `Update a ${noun}`, params: IdParams, body: schemas.update, response: schemas.item,
+      summary: `Update a ${noun}`, params: IdParams, body: schemas.update, response: schemas.item, errors: options.errors?.update,
       handler: (c, { params, body, expectedVersion }) => service.update(serviceContext(c), params.id, body as z.output<US>, expectedVersion),
     }),
     route({
       method: "delete", path: `${path}/:id`, tag, auth: "user", permission: permissions.delete, versioned: true,
       summary: `Delete a ${noun}`, description: options.describe?.remove ?? "Soft delete: gone from the API; tills learn of it from the change feed.",
-      params: IdParams, response: z.object({ id: z.uuid(), deleted: z.literal(true) }),
+      params: IdParams, response: z.object({ id: z.uuid(), deleted: z.literal(true) }), errors: options.errors?.remove,
       handler: async (c, { params, expectedVersion }) => {
         await service.remove(serviceContext(c), params.id, expectedVersion);
         return { id: params.id, deleted: true as const };

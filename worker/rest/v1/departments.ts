@@ -8,4 +8,9 @@ export const departmentRoutes = crudRoutes({
   schemas: { item: Department, query: DepartmentQuery, create: CreateDepartmentBody, update: UpdateDepartmentBody },
   service: departmentService,
   describe: { remove: "Soft delete; 409 DEPARTMENT_IN_USE while live products belong to it." },
+  errors: {
+    create: { 409: "DEPARTMENT_NAME_TAKEN, DEPARTMENT_CODE_TAKEN: another department has the name or code" },
+    update: { 409: "DEPARTMENT_NAME_TAKEN, DEPARTMENT_CODE_TAKEN: another department has the name or code" },
+    remove: { 409: "DEPARTMENT_IN_USE: live products belong to the department" },
+  },
 });

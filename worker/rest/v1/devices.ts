@@ -23,6 +23,7 @@ export const deviceRoutes = [
     summary: "Create a register and get its till's one-time pairing code",
     description: `The code (8 characters, valid 15 minutes, works once) is typed into the till, which exchanges it at POST /api/v1/devices/pair for its device credential. ${inStore}`,
     params: StoreParams, body: CreateRegisterBody, response: RegisterWithPairing,
+    errors: { 403: "MISSING_PERMISSION_IN_STORE: you lack stores.edit in that store", 409: "REGISTER_CODE_TAKEN: the store has a register with that code; ID_TAKEN" },
     handler: (c, { params, body }) => createRegister(serviceContext(c), c.env, params.storeId, body),
   }),
   route({
@@ -30,6 +31,7 @@ export const deviceRoutes = [
     summary: "Rename, recode or deactivate a register",
     description: `Deactivating a register revokes its till: the till's credential and sessions stop working at once. ${inStore}`,
     params: StoreRegisterParams, body: UpdateRegisterBody, response: Register,
+    errors: { 403: "MISSING_PERMISSION_IN_STORE: you lack stores.edit in that store", 409: "REGISTER_CODE_TAKEN: the store has a register with that code" },
     handler: (c, { params, body, expectedVersion }) => updateRegister(serviceContext(c), params.storeId, params.registerId, body, expectedVersion),
   }),
   route({
@@ -37,6 +39,7 @@ export const deviceRoutes = [
     summary: "Re-pair a register's till: revoke its device and get a new pairing code",
     description: `For a replaced or reinstalled till. The current device is revoked at once, with its sessions. ${inStore}`,
     params: StoreRegisterParams, response: RegisterWithPairing,
+    errors: { 403: "MISSING_PERMISSION_IN_STORE: you lack stores.edit in that store", 409: "REGISTER_INACTIVE: activate the register first" },
     handler: (c, { params }) => repairRegister(serviceContext(c), c.env, params.storeId, params.registerId),
   }),
   route({
@@ -49,6 +52,7 @@ export const deviceRoutes = [
     summary: "Enrol the store's bridge or a sync client: a device with a one-time pairing code",
     description: `Tills are enrolled through their register (POST /stores/:storeId/registers). ${inStore}`,
     params: StoreParams, body: CreateDeviceBody, response: DeviceWithPairing,
+    errors: { 403: "MISSING_PERMISSION_IN_STORE: you lack stores.edit in that store" },
     handler: (c, { params, body }) => createDevice(serviceContext(c), c.env, params.storeId, body),
   }),
   route({
@@ -56,6 +60,7 @@ export const deviceRoutes = [
     summary: "Revoke a device for good",
     description: "Its credential stops working and every session started from it ends at once. Revoking a revoked device changes nothing. Needs stores.edit in the device's store too.",
     params: IdParams, response: Device,
+    errors: { 403: "MISSING_PERMISSION_IN_STORE: you lack stores.edit in the device's store" },
     handler: (c, { params }) => revokeDevice(serviceContext(c), params.id),
   }),
   route({
@@ -63,6 +68,7 @@ export const deviceRoutes = [
     summary: "The device's side: what this device is (its store, tenant and register)",
     description: "Authenticated by the device credential in X-Device-Credential: a till checks it is still enrolled (401 INVALID_DEVICE once revoked).",
     response: CurrentDevice,
+    errors: { 401: "INVALID_DEVICE: the credential is unknown, not paired or revoked", 403: "STORE_INACTIVE: the device's store is inactive" },
     handler: async (c) => c.get("device"),
   }),
   route({
@@ -70,6 +76,7 @@ export const deviceRoutes = [
     summary: "The device's side: exchange a pairing code for the device credential",
     description: "Once per code. The credential is answered only here: keep it, and send it as X-Device-Credential. Wrong codes count against the client address (20 per 15 minutes).",
     body: PairBody, response: PairResult,
+    errors: { 401: "INVALID_PAIRING_CODE: the code is wrong, used or expired", 403: "STORE_INACTIVE: the device's store is inactive", 429: "TOO_MANY_ATTEMPTS: too many wrong codes from this address" },
     handler: (c, { body }) => pairDevice(c.get("db"), c.env, c.get("request"), body.code),
   }),
 ];

@@ -38,18 +38,20 @@ export const productRoutes = [
       "The store's own price if it has one, else the product's sell price; then the best special on in that store at that instant " +
       "(the store's time zone) if it is lower. With the tax of one unit at that price, by the store's pricesIncludeTax. " +
       "`storeId` defaults to the store you are signed into, `at` to now.",
-    params: IdParams, query: ProductPriceQuery, response: ProductPrice,
+    params: IdParams, query: ProductPriceQuery, response: ProductPrice, errors: { 404: "NOT_FOUND also when storeId names no store of yours" },
     handler: (c, { params, query }) => productPrice(serviceContext(c), params.id, { storeId: query.storeId ?? c.get("actor").storeId, at: query.at }),
   }),
   route({
     method: "post", path: "/products", tag, auth: "user", permission: "products.create",
     summary: "Create a product", description: "SKU and barcode are unique per tenant (409 SKU_TAKEN, BARCODE_TAKEN). Prices are integer minor units.",
     body: CreateProductBody, response: Product, status: 201,
+    errors: { 409: "SKU_TAKEN, BARCODE_TAKEN: another product has the SKU or barcode; ID_TAKEN: the id you sent is already used", 422: "UNKNOWN_REFERENCE: departmentId or taxGroupId names no department or tax group of yours (`fields` names which)" },
     handler: (c, { body }) => createProduct(serviceContext(c), body),
   }),
   route({
     method: "put", path: "/products/:id", tag, auth: "user", permission: "products.edit", versioned: true,
     summary: "Update a product", params: IdParams, body: UpdateProductBody, response: Product,
+    errors: { 409: "SKU_TAKEN, BARCODE_TAKEN: another product has the SKU or barcode", 422: "UNKNOWN_REFERENCE: departmentId or taxGroupId names no department or tax group of yours (`fields` names which)" },
     handler: (c, { params, body, expectedVersion }) => updateProduct(serviceContext(c), params.id, body, expectedVersion),
   }),
   route({
@@ -77,6 +79,7 @@ export const productRoutes = [
     summary: "Link a supplier to a product",
     description: "One link per product and supplier (409 SUPPLIER_ALREADY_LINKED). At most one primary supplier per product: linking one as primary makes the others not.",
     params: ProductParams, body: LinkSupplierBody, response: ProductSupplier,
+    errors: { 409: "SUPPLIER_ALREADY_LINKED: the supplier is linked to the product already", 422: "UNKNOWN_REFERENCE: supplierId names no supplier of yours" },
     handler: (c, { params, body }) => linkSupplier(serviceContext(c), params.productId, body),
   }),
   route({

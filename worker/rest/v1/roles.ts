@@ -26,11 +26,13 @@ export const roleRoutes = [
   route({
     method: "post", path: "/roles", tag, auth: "user", permission: "roles.manage",
     summary: "Create a role", body: CreateRoleBody, response: Role, status: 201,
+    errors: { 409: "ROLE_NAME_TAKEN: another role has the name; ID_TAKEN: the id you sent is already used" },
     handler: (c, { body }) => createRole(serviceContext(c), body),
   }),
   route({
     method: "put", path: "/roles/:id", tag, auth: "user", permission: "roles.manage", versioned: true,
     summary: "Rename or describe a role", params: IdParams, body: UpdateRoleBody, response: Role,
+    errors: { 409: "ROLE_NAME_TAKEN: another role has the name" },
     handler: (c, { params, body, expectedVersion }) => updateRole(serviceContext(c), params.id, body, expectedVersion),
   }),
   route({

@@ -14,7 +14,7 @@ export const specialRoutes = [
     method: "get", path: "/specials/active", tag, auth: "user", permission: "specials.view",
     summary: "List the specials on now",
     description: `Specials switched on whose window contains each store's wall-clock time at the instant \`at\` (now when left out), with the stores where each is on. ${WINDOW}`,
-    query: ActiveSpecialsQuery, response: z.array(ActiveSpecial),
+    query: ActiveSpecialsQuery, response: z.array(ActiveSpecial), errors: { 404: "NOT_FOUND: storeId names no store of yours" },
     handler: (c, { query }) => activeSpecials(serviceContext(c), query),
   }),
   route({
@@ -33,12 +33,14 @@ export const specialRoutes = [
     summary: "Create a special",
     description: `kind 'price': value is the special's price in minor units; kind 'percent': value is basis points off (1..10000). At least one of productIds or departmentId. storeIds empty = every store. ${WINDOW}`,
     body: CreateSpecialBody, response: Special, status: 201,
+    errors: { 409: "ID_TAKEN: the id you sent is already used", 422: "UNKNOWN_REFERENCE: productIds, departmentId or storeIds names rows that are not yours" },
     handler: (c, { body }) => createSpecial(serviceContext(c), body),
   }),
   route({
     method: "put", path: "/specials/:id", tag, auth: "user", permission: "specials.manage", versioned: true,
     summary: "Update a special", description: "Fields left out stay as they are; the special as it would then be is checked as on create.",
     params: IdParams, body: UpdateSpecialBody, response: Special,
+    errors: { 422: "UNKNOWN_REFERENCE: productIds, departmentId or storeIds names rows that are not yours" },
     handler: (c, { params, body, expectedVersion }) => updateSpecial(serviceContext(c), params.id, body, expectedVersion),
   }),
   route({

@@ -20,6 +20,10 @@ export const storePriceRoutes = [
       "One override per store and product: an existing one is updated (send its `version`, or If-Match, to guard against a concurrent edit: 409 if stale), " +
       "else one is created (version 1). Answers 200 either way. Store and product must be yours (422 UNKNOWN_REFERENCE).",
     body: UpsertStorePriceBody, response: StorePrice,
+    errors: {
+      409: "STORE_PRICE_CONFLICT: another request created the store's price for the product at the same time",
+      422: "UNKNOWN_REFERENCE: storeId or productId names no store or product of yours",
+    },
     handler: (c, { body, expectedVersion }) => upsertStorePrice(serviceContext(c), body, expectedVersion),
   }),
   route({

@@ -33,11 +33,13 @@ export const storeRoutes = [
     summary: "Create a store",
     description: "You get the same roles (and PIN) in the new store as in the store you are signed into.",
     body: CreateStoreBody, response: Store, status: 201,
+    errors: { 409: "STORE_CODE_TAKEN: another store has the code; ID_TAKEN: the id you sent is already used" },
     handler: (c, { body }) => createStore(serviceContext(c), body),
   }),
   route({
     method: "put", path: "/stores/:id", tag, auth: "user", permission: "stores.edit", versioned: true,
     summary: "Update a store", params: IdParams, body: UpdateStoreBody, response: Store,
+    errors: { 409: "STORE_CODE_TAKEN: another store has the code" },
     handler: (c, { params, body, expectedVersion }) => updateStore(serviceContext(c), params.id, body, expectedVersion),
   }),
 ];

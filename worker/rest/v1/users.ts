@@ -28,6 +28,10 @@ export const userRoutes = [
     method: "post", path: "/users", tag, auth: "user", permission: "users.create",
     summary: "Create a user", description: "A PIN must be unique within every store the user is given a role in (409 PIN_IN_USE).",
     body: CreateUserBody, response: User, status: 201,
+    errors: {
+      409: "USERNAME_TAKEN: another user has the username; PIN_IN_USE: another user of one of the stores has the PIN; ID_TAKEN: the id you sent is already used",
+      422: "UNKNOWN_REFERENCE: storeRoles names stores or roles that are not yours",
+    },
     handler: (c, { body }) => createUser(serviceContext(c), c.env, body),
   }),
   route({
@@ -35,6 +39,10 @@ export const userRoutes = [
     summary: "Update a user",
     description: "Send the version you saw (`If-Match` or `version`); a stale one is 409 with the current user. `storeRoles` replaces the user's roles. A new PIN or password, a deactivation or new store roles end the user's sessions.",
     params: IdParams, body: UpdateUserBody, response: User,
+    errors: {
+      409: "USERNAME_TAKEN: another user has the username; PIN_IN_USE: another user of one of the stores has the PIN",
+      422: "UNKNOWN_REFERENCE: storeRoles names stores or roles that are not yours; NO_CREDENTIAL: the change would leave the user with neither PIN nor password",
+    },
     handler: (c, { params, body, expectedVersion }) => updateUser(serviceContext(c), c.env, params.id, body, expectedVersion),
   }),
 ];

@@ -1,0 +1,2 @@
+export declare const VENDOR_DIR: string;
+export declare function copyDocsAssets(): void;
