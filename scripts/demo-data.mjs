@@ -1,22 +1,26 @@
 /**
  * Demo data for local development, loaded through the API itself (never by migrations):
  * tenant `demo`; store S001 "Demo Store" (SEK, VAT-inclusive) and S002 "Second Store";
- * `admin` PIN 1234 with every permission in both stores; `cashier` PIN 1111 with pos.sell only, in S001.
+ * `admin` (password below, PIN 1234) with every permission in both stores; `cashier` PIN 1111 with pos.sell
+ * only, in S001; a till "T01" in S001, enrolled, its device credential kept in .demo-till (git-ignored).
  * Then the demo catalogue (demo-catalogue.mjs). Each step checks what is there first, so running it again
  * changes nothing.
  */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { seedCatalogue } from "./demo-catalogue.mjs";
+import { setDemoPins } from "./demo-pins.mjs";
 
 export const DEMO = {
   tenant: "demo",
-  admin: { username: "admin", pin: "1234" },
-  cashier: { username: "cashier", pin: "1111" },
+  admin: { username: "admin", password: "demo-admin-password", pin: "1234" },
+  cashier: { username: "cashier", password: "demo-cashier-password", pin: "1111" },
+  till: { code: "T01", name: "Till 1", file: ".demo-till" },
 };
 
-async function call(base, method, path, { token, body } = {}) {
+async function call(base, method, path, { token, body, headers } = {}) {
   const res = await fetch(base + path, {
     method,
-    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json" } : {}) },
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json" } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
   });
   const json = await res.json().catch(() => ({}));
@@ -29,9 +33,28 @@ function must(res, what) {
 }
 
 const login = (base, store) =>
-  call(base, "POST", "/api/v1/auth/login", { body: { tenant: DEMO.tenant, username: DEMO.admin.username, pin: DEMO.admin.pin, store } });
+  call(base, "POST", "/api/v1/auth/login", { body: { tenant: DEMO.tenant, username: DEMO.admin.username, password: DEMO.admin.password, store } });
 
-export async function seedDemo(base, operatorSecret, log = console.log) {
+/** The demo till's credential: the one kept in .demo-till while it still works, else a new pairing of T01. */
+async function demoTill(base, token, storeId, log) {
+  if (existsSync(DEMO.till.file)) {
+    const kept = readFileSync(DEMO.till.file, "utf8").trim();
+    const current = await call(base, "GET", "/api/v1/devices/current", { headers: { "X-Device-Credential": kept } });
+    if (current.status === 200) return kept;
+  }
+  const registers = must(await call(base, "GET", `/api/v1/stores/${storeId}/registers`, { token }), "listing registers");
+  const existing = registers.find((r) => r.code === DEMO.till.code);
+  const created = existing
+    ? must(await call(base, "POST", `/api/v1/stores/${storeId}/registers/${existing.id}/pairing-code`, { token }), "re-pairing the demo till")
+    : must(await call(base, "POST", `/api/v1/stores/${storeId}/registers`, { token, body: { code: DEMO.till.code, name: DEMO.till.name } }), "creating the demo till");
+  const paired = must(await call(base, "POST", "/api/v1/devices/pair", { body: { code: created.pairing.code } }), "pairing the demo till");
+  writeFileSync(DEMO.till.file, paired.credential + "\n", { mode: 0o600 });
+  log(`demo: enrolled till ${DEMO.till.code} in S001 (credential in ${DEMO.till.file})`);
+  return paired.credential;
+}
+
+/** Seed the demo; answers the demo till's device credential. */
+export async function seedDemo(base, operatorSecret, pinLookupKey, log = console.log) {
   let signedIn = await login(base, "S001");
   if (signedIn.status === 401) {
     must(
@@ -43,7 +66,7 @@ export async function seedDemo(base, operatorSecret, log = console.log) {
           currency: "SEK",
           corsOrigins: ["http://localhost:8787", "http://localhost:5173"],
           store: { code: "S001", name: "Demo Store", currency: "SEK", timeZone: "Europe/Stockholm", pricesIncludeTax: true, cashRoundingUnit: 100, address: "Drottninggatan 1, Stockholm" },
-          admin: { username: DEMO.admin.username, displayName: "Administrator", pin: DEMO.admin.pin },
+          admin: { username: DEMO.admin.username, displayName: "Administrator", password: DEMO.admin.password },
         },
       }),
       "creating tenant demo",
@@ -77,12 +100,16 @@ export async function seedDemo(base, operatorSecret, log = console.log) {
     must(
       await call(base, "POST", "/api/v1/users", {
         token,
-        body: { username: DEMO.cashier.username, displayName: "Cashier", pin: DEMO.cashier.pin, storeRoles: [{ storeId: storeS001.id, roleId: sellOnly.id }] },
+        body: { username: DEMO.cashier.username, displayName: "Cashier", password: DEMO.cashier.password, storeRoles: [{ storeId: storeS001.id, roleId: sellOnly.id }] },
       }),
       "creating cashier",
     );
     log("demo: created user cashier");
   }
+
+  // The demo's PINs are fixed (the API only ever issues random ones): written into the local database.
+  setDemoPins(DEMO.tenant, { [DEMO.admin.username]: DEMO.admin.pin, [DEMO.cashier.username]: DEMO.cashier.pin }, pinLookupKey);
+  const till = await demoTill(base, token, storeS001.id, log);
 
   const api = async (method, path, options) => {
     const res = await call(base, method, path, options);
@@ -90,4 +117,5 @@ export async function seedDemo(base, operatorSecret, log = console.log) {
     return res.json;
   };
   await seedCatalogue(api, token, log);
+  return { till };
 }

@@ -36,11 +36,16 @@ async function waitForHealth(deadline = Date.now() + 90_000) {
 
 try {
   await waitForHealth();
-  await seedDemo(BASE, vars.OPERATOR_SECRET);
+  const { till } = await seedDemo(BASE, vars.OPERATOR_SECRET, vars.PIN_LOOKUP_KEY);
   console.log(`
   Edge POS is running on ${BASE}   (API reference: ${BASE}/docs)
-  Demo tenant "${DEMO.tenant}": admin PIN ${DEMO.admin.pin} (every permission, S001 and S002), cashier PIN ${DEMO.cashier.pin} (pos.sell, S001)
-    curl -s ${BASE}/api/v1/auth/login -H 'Content-Type: application/json' -d '{"tenant":"demo","username":"admin","pin":"1234"}'
+  Demo tenant "${DEMO.tenant}":
+    admin    password ${DEMO.admin.password}, PIN ${DEMO.admin.pin} (every permission, S001 and S002)
+    cashier  PIN ${DEMO.cashier.pin} (pos.sell, S001)
+    till ${DEMO.till.code} in S001, device credential (X-Device-Credential, also in ${DEMO.till.file}):
+      ${till}
+  Back office:  curl -s ${BASE}/api/v1/auth/login -H 'Content-Type: application/json' -d '{"tenant":"demo","username":"admin","password":"${DEMO.admin.password}"}'
+  At the till:  curl -s ${BASE}/api/v1/auth/pin-login -H "X-Device-Credential: $(cat ${DEMO.till.file})" -H 'Content-Type: application/json' -d '{"pin":"${DEMO.cashier.pin}"}'
 `);
 } catch (error) {
   console.error(`Loading demo data failed: ${error.message}`);
