@@ -201,6 +201,20 @@ describe("PIN sign-in", () => {
     expectError(await api("POST", "/api/v1/auth/pin-login", { body: { pin: cashier.pin, store: "S999" }, headers: device(till.credential) }), 400, "DEVICE_MISMATCH");
   });
 
+  it("refreshes a till's session only from that till", async () => {
+    const t = await createTenant();
+    const [till, other] = [await enrolTill(t), await enrolTill(t)];
+    const cashier = await staffWithPin(t, ["pos.sell"]);
+    const session = (await tillPinLogin(till.credential, cashier.pin)).json.data;
+    const refresh = (headers: Record<string, string>) => api("POST", "/api/v1/auth/refresh", { body: { refreshToken: session.refreshToken }, headers });
+    // Copied off the till, the refresh token is no use: not bare, not from another till.
+    expectError(await refresh({}), 401, "DEVICE_REQUIRED");
+    expectError(await refresh(device(other.credential)), 401, "DEVICE_REQUIRED");
+    const next = await refresh(device(till.credential));
+    expect(next.status).toBe(200);
+    expect(decodeJwt(next.json.data.accessToken).dev).toBe(till.deviceId);
+  });
+
   it("resolves a PIN in the till's store only", async () => {
     const t = await createTenant();
     const s2 = await createStore(t, "S002");

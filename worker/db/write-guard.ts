@@ -20,7 +20,8 @@ const SESSION_GUARD_SQL = `INSERT INTO write_guards (kind, ok) VALUES ('session'
     AND (s.device_id IS NULL OR (d.revoked_at IS NULL AND d.deleted_at IS NULL))
 )) ON CONFLICT (kind) DO UPDATE SET ok = excluded.ok`;
 
-const WRITE = /^\s*(insert|update|delete|replace)\b/i;
+/** A statement that writes: one that starts with a write verb, or a WITH (a CTE) that contains one. */
+const WRITE = /^\s*(?:insert|update|delete|replace)\b|^\s*with\b[\s\S]*\b(?:insert|update|delete|replace)\b/i;
 
 export const isSessionGuardFailure = (error: unknown) => /CHECK constraint failed: session_live/i.test(String((error as Error)?.message ?? error));
 

@@ -240,7 +240,7 @@ export async function pinLogin(db: Db, env: AuthEnv, request: RequestInfo, body:
  * Rotate a refresh token: the old one is spent, a new one of the same session is issued. Presenting a spent
  * token again means it was copied: the whole session ends and every holder must sign in again.
  */
-export async function refresh(db: Db, env: AuthEnv, request: RequestInfo, refreshToken: string) {
+export async function refresh(db: Db, env: AuthEnv, request: RequestInfo, refreshToken: string, deviceCredential: string | undefined) {
   const tokenHash = await sha256Hex(refreshToken);
   // One table's columns per statement: in a D1 batch, drizzle maps rows by column name, so a join selecting
   // two tables' same-named columns (id, tenant_id) would shift values between fields.
@@ -248,7 +248,7 @@ export async function refresh(db: Db, env: AuthEnv, request: RequestInfo, refres
   const [tokenRows, sessionRows, deviceRows, userRows, storeRows, permissionRows] = await db.batch([
     db.select().from(refreshTokens).where(byHash),
     db.select(getTableColumns(sessions)).from(refreshTokens).innerJoin(sessions, eq(sessions.id, refreshTokens.familyId)).where(byHash),
-    db.select({ revokedAt: devices.revokedAt }).from(refreshTokens).innerJoin(sessions, eq(sessions.id, refreshTokens.familyId)).innerJoin(devices, eq(devices.id, sessions.deviceId)).where(byHash),
+    db.select({ revokedAt: devices.revokedAt, credentialHash: devices.credentialHash }).from(refreshTokens).innerJoin(sessions, eq(sessions.id, refreshTokens.familyId)).innerJoin(devices, eq(devices.id, sessions.deviceId)).where(byHash),
     db.select(getTableColumns(users)).from(refreshTokens).innerJoin(users, eq(users.id, refreshTokens.userId)).where(byHash),
     db.select(getTableColumns(stores)).from(refreshTokens).innerJoin(stores, eq(stores.id, refreshTokens.storeId)).where(byHash),
     db
@@ -277,6 +277,10 @@ export async function refresh(db: Db, env: AuthEnv, request: RequestInfo, refres
   if (!user.isActive || user.deletedAt !== null || !store.isActive || store.deletedAt !== null || deviceRevoked) {
     await endWith("auth.session_ended", deviceRevoked ? "device revoked" : !user.isActive || user.deletedAt !== null ? "user inactive" : "store inactive");
     throw unauthenticated("SESSION_ENDED", "The user, store or device is no longer active; sign in again");
+  }
+  // A session started at a till is refreshed only by that till: a refresh token copied off it is no use elsewhere.
+  if (deviceRow && (!deviceCredential || (await sha256Hex(deviceCredential)) !== deviceRow.credentialHash)) {
+    throw unauthenticated("DEVICE_REQUIRED", "This session belongs to an enrolled till: refresh it from that till, with its X-Device-Credential");
   }
   if (permissionRows.length === 0) {
     await endWith("auth.session_ended", "no role in store");

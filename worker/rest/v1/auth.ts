@@ -44,10 +44,10 @@ export const authRoutes = [
   route({
     method: "post", path: "/auth/refresh", tag, auth: "public",
     summary: "Exchange a refresh token for a new access and refresh token",
-    description: "Refresh tokens rotate: each works once. Presenting a used one again ends the session of every token of that sign-in.",
+    description: `Refresh tokens rotate: each works once. Presenting a used one again ends the session of every token of that sign-in. A session started at an enrolled till is refreshed only with that till's \`${DEVICE_CREDENTIAL_HEADER}\` (401 DEVICE_REQUIRED).`,
     body: RefreshBody, response: LoginResult,
     errors: { 403: "NO_STORE_ACCESS: the user no longer has a role in the session's store" },
-    handler: (c, { body }) => refresh(c.get("db"), c.env, c.get("request"), body.refreshToken),
+    handler: (c, { body }) => refresh(c.get("db"), c.env, c.get("request"), body.refreshToken, device(c)),
   }),
   route({
     method: "post", path: "/auth/logout", tag, auth: "public",
