@@ -27,11 +27,11 @@ const stop = () => {
 };
 process.on("exit", stop);
 
-async function call(method, p, { token, body } = {}) {
+async function call(method, p, { token, body, headers } = {}) {
   const started = performance.now();
   const res = await fetch(BASE + p, {
     method,
-    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json" } : {}) },
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json" } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
   });
   const json = await res.json();
@@ -54,17 +54,22 @@ const created = await call("POST", "/api/v1/tenants", {
   body: {
     slug: "bench", name: "Bench", currency: "SEK",
     store: { code: "S001", name: "Bench", currency: "SEK", timeZone: "Europe/Stockholm", pricesIncludeTax: true },
-    admin: { username: "admin", displayName: "Admin", pin: "1234" },
+    admin: { username: "admin", displayName: "Admin", password: "bench admin password" },
   },
 });
 if (created.status !== 201) throw new Error(JSON.stringify(created.json));
-const login = await call("POST", "/api/v1/auth/login", { body: { tenant: "bench", username: "admin", pin: "1234" } });
+const adminLogin = { tenant: "bench", username: "admin", password: "bench admin password" };
+const login = await call("POST", "/api/v1/auth/login", { body: adminLogin });
 const token = login.json.data.accessToken;
 const storeId = created.json.data.store.id;
 const cashierRole = (await call("GET", "/api/v1/roles", { token })).json.data.find((r) => r.name === "Cashier").id;
 for (let i = 0; i < 200; i++) {
   await call("POST", "/api/v1/users", { token, body: { username: `user${i}`, displayName: `User ${i}`, password: "benchmark password", storeRoles: [{ storeId, roleId: cashierRole }] } });
 }
+
+const register = await call("POST", `/api/v1/stores/${storeId}/registers`, { token, body: { code: "T01", name: "Till" } });
+const till = (await call("POST", "/api/v1/devices/pair", { body: { code: register.json.data.pairing.code } })).json.data.credential;
+const atTill = { "X-Device-Credential": till };
 
 async function measure(name, rounds, fn) {
   const samples = [];
@@ -87,9 +92,11 @@ await measure("GET /api/v1/users?pageSize=50", ROUNDS, () => call("GET", "/api/v
 await measure("GET /api/v1/users?pageSize=200", ROUNDS, () => call("GET", "/api/v1/users?pageSize=200", { token }));
 await measure("GET /api/v1/users?search=user1", ROUNDS, () => call("GET", "/api/v1/users?search=user1", { token }));
 await measure("PUT /api/v1/stores/:id (versioned)", ROUNDS, (i) => call("PUT", `/api/v1/stores/${storeId}`, { token, body: { name: `Bench ${i}` } }));
-await measure("POST /api/v1/auth/login (PBKDF2)", Math.min(ROUNDS, 50), () => call("POST", "/api/v1/auth/login", { body: { tenant: "bench", username: "admin", pin: "1234" } }));
+await measure("POST /api/v1/departments (guarded)", ROUNDS, (i) => call("POST", "/api/v1/departments", { token, body: { name: `Dept ${i}` } }));
+await measure("POST /api/v1/auth/login (PBKDF2)", Math.min(ROUNDS, 50), () => call("POST", "/api/v1/auth/login", { body: adminLogin }));
+await measure("POST /api/v1/auth/pin-login (till)", Math.min(ROUNDS, 50), () => call("POST", "/api/v1/auth/pin-login", { body: { pin: created.json.data.admin.pin }, headers: atTill }));
 await measure("POST /api/v1/auth/refresh", Math.min(ROUNDS, 50), async () => {
-  const l = await call("POST", "/api/v1/auth/login", { body: { tenant: "bench", username: "admin", pin: "1234" } });
+  const l = await call("POST", "/api/v1/auth/login", { body: adminLogin });
   return call("POST", "/api/v1/auth/refresh", { body: { refreshToken: l.json.data.refreshToken } });
 });
 process.exit(0);
