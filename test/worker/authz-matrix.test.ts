@@ -73,6 +73,8 @@ describe("authorisation matrix", () => {
     const unique = () => crypto.randomUUID().slice(0, 8);
     foreign = {
       "/api/v1/users": async () => b.adminId,
+      // a user of its own: a reset ends the user's sessions, and B's admin signs the other makers' writes
+      "/api/v1/users/:id/reset-pin": () => created("/api/v1/users", { username: `u${unique()}`, displayName: "B's user", password: "a long enough password" }),
       "/api/v1/roles": async () => b.adminRoleId,
       "/api/v1/stores": async () => b.storeId,
       "/api/v1/products": () => created("/api/v1/products", { sku: unique(), name: "B's product", sellPrice: 100 }),

@@ -125,7 +125,7 @@ describe("HTTP conventions", () => {
       expect(createUser.security).toEqual([{ bearerAuth: [] }]);
       const body = createUser.requestBody.content["application/json"].schema;
       expect(body.required).toEqual(expect.arrayContaining(["username", "displayName"]));
-      expect(body.properties.pin.pattern).toBeDefined();
+      expect(body.properties.username.pattern).toBeDefined();
       expect(doc.paths["/api/v1/users/{id}"].put.parameters.map((p: { name: string }) => p.name)).toEqual(["id", "If-Match"]);
       const list = doc.paths["/api/v1/users"].get;
       expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(["page", "pageSize", "search"]));

@@ -1,13 +1,8 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, enrolTill, tillPinLogin, auditOf, createStore, createTenant, d1Count, feedOf, journalCounts, randomIp, uniqueSlug, userWith, type TestTenant } from "./helpers";
-
-/** PIN sign-in at a till of the store (enrolled once per store). */
-const tills = new Map<string, Promise<string>>();
-function pinAt(t: TestTenant, storeId: string, pin: string) {
-  if (!tills.has(storeId)) tills.set(storeId, enrolTill(t, { storeId }).then((till) => till.credential));
-  return tills.get(storeId)!.then((credential) => tillPinLogin(credential, pin));
-}
+import { pinLookup } from "../../worker/auth/credentials";
+import { TEST_SECRETS } from "../fixtures/secrets.mjs";
+import { api, auditOf, createStore, createTenant, d1Count, feedOf, journalCounts, randomIp, uniqueSlug, userWith, type TestTenant } from "./helpers";
 
 const PW = "a long enough password";
 const names = (res: { json: { data: { username: string }[] } }) => res.json.data.map((u) => u.username);
@@ -16,6 +11,9 @@ const post = (t: TestTenant, body: Record<string, unknown>) => api("POST", "/api
 const put = (t: TestTenant, id: string, body: Record<string, unknown>, headers?: Record<string, string>) =>
   api("PUT", `/api/v1/users/${id}`, { token: t.adminToken, body, headers });
 const get = (t: TestTenant, id: string) => api("GET", `/api/v1/users/${id}`, { token: t.adminToken });
+/** The user a PIN names in a store (the row a PIN login finds), or null. */
+const pinOwner = async (storeId: string, pin: string) =>
+  (await env.DB.prepare("SELECT user_id FROM store_pins WHERE store_id = ? AND pin_lookup = ?").bind(storeId, await pinLookup(pin, TEST_SECRETS.PIN_LOOKUP_KEY)).first<{ user_id: string }>())?.user_id ?? null;
 const dbUser = (id: string) => env.DB.prepare("SELECT username, display_name, version, pin_lookup FROM users WHERE id = ?").bind(id).first<{ username: string; display_name: string; version: number; pin_lookup: string | null }>();
 
 describe("users", () => {
@@ -28,7 +26,7 @@ describe("users", () => {
   });
 
   describe("create", () => {
-    it("answers 201 with the user, stores the username lower-case, and journals the write in the same batch", async () => {
+    it("answers 201 with the user and their generated PIN, stores the username lower-case, and journals the write in the same batch", async () => {
       const before = await journalCounts(t.tenantId);
       const res = await post(t, {
         username: "Mixed.Case_User",
@@ -40,13 +38,14 @@ describe("users", () => {
       });
       expect(res.status).toBe(201);
       expect(res.json.success).toBe(true);
-      const user = res.json.data;
+      const { pin, ...user } = res.json.data;
+      expect(pin).toMatch(/^\d{4}$/);
       expect(user).toMatchObject({
         username: "mixed.case_user",
         displayName: "Mixed Case",
         email: "mixed@example.se",
         isActive: true,
-        hasPin: false,
+        hasPin: true,
         hasPassword: true,
         lastLoginAt: null,
         version: 1,
@@ -64,7 +63,8 @@ describe("users", () => {
       const audit = await auditOf(user.id);
       expect(audit).toHaveLength(1);
       expect(audit[0]).toMatchObject({ tenant_id: t.tenantId, actor_type: "user", actor_id: t.adminId, action: "user.create", entity: "user" });
-      expect(audit[0]!.detail).toMatchObject({ username: "mixed.case_user" });
+      expect(audit[0]!.detail).toMatchObject({ username: "mixed.case_user", pinIssued: true });
+      expect(JSON.stringify(audit[0]!.detail)).not.toContain(pin);
       expect(await journalCounts(t.tenantId)).toEqual({ feed: before.feed + 1, audit: before.audit + 1 });
 
       expect((await get(t, user.id)).json.data).toEqual(user);
@@ -124,37 +124,14 @@ describe("users", () => {
       expect(await journalCounts(t.tenantId)).toEqual(before);
     });
 
-    it("refuses a PIN another user of the same store has (409 PIN_IN_USE) but allows it in a different store", async () => {
-      // the admin has a PIN in S001
-      const before = await journalCounts(t.tenantId);
-      const clash = await post(t, { username: uniqueSlug("clash"), displayName: "Clash", pin: t.adminPin, storeRoles: [{ storeId: t.storeId, roleId: t.roles.Cashier }] });
-      expect(clash.status).toBe(409);
-      expect(clash.json.code).toBe("PIN_IN_USE");
-      expect(clash.json.error).toContain("S001");
-      expect(await journalCounts(t.tenantId)).toEqual(before);
-
-      // a store made by someone without a PIN: the admin (and their PIN) is not there
-      const creator = await userWith(t, ["stores.create"]);
-      const s3 = await createStore(t, "S003", {}, creator.token);
-      const elsewhere = await post(t, { username: uniqueSlug("free"), displayName: "Free", pin: t.adminPin, storeRoles: [{ storeId: s3.id, roleId: t.roles.Cashier }] });
-      expect(elsewhere.status).toBe(201);
-      expect(elsewhere.json.data.hasPin).toBe(true);
-
-      // but it may not join S001 while the admin has that PIN there
-      const join = await put(t, elsewhere.json.data.id, { version: 1, storeRoles: [{ storeId: s3.id, roleId: t.roles.Cashier }, { storeId: t.storeId, roleId: t.roles.Cashier }] });
-      expect(join.status).toBe(409);
-      expect(join.json.code).toBe("PIN_IN_USE");
-      expect((await get(t, elsewhere.json.data.id)).json.data).toMatchObject({ version: 1, storeRoles: [{ storeId: s3.id, roleId: t.roles.Cashier }] });
-    });
-
     it("validates the body: 400 naming the fields, no credential at all refused", async () => {
       const res = await post(t, { username: "x", displayName: "", pin: "12", storeRoles: [{ storeId: "nope", roleId: t.roles.Cashier }] });
       expect(res.status).toBe(400);
       expect(res.json.code).toBe("VALIDATION_ERROR");
       expect(res.json.fields.map((f: { path: string }) => f.path).sort()).toEqual(["displayName", "pin", "storeRoles.0.storeId", "username"]);
-      const none = await post(t, { username: uniqueSlug("nocred"), displayName: "No credential" });
+      const none = await post(t, { username: uniqueSlug("nocred"), displayName: "No credential", issuePin: false });
       expect(none.status).toBe(400);
-      expect(none.json.fields.map((f: { path: string }) => f.path)).toEqual(["pin"]);
+      expect(none.json.fields.map((f: { path: string }) => f.path)).toEqual(["issuePin"]);
     });
   });
 
@@ -222,9 +199,11 @@ describe("users", () => {
       expect(await dbUser(u.id)).toMatchObject({ username: newName.toLowerCase(), version: 2 });
     });
 
-    it("replaces the store roles (not merges), and the user's sessions end", async () => {
-      const u = await userWith(t, ["pos.sell"], { pin: "9753" });
-      expect((await pinAt(t, t.storeId, "9753")).status).toBe(200);
+    it("replaces the store roles (not merges), the user's sessions end, and a new store brings a new PIN", async () => {
+      const created = await post(t, { username: uniqueSlug("mover"), displayName: "Mover", password: PW, storeRoles: [{ storeId: t.storeId, roleId: t.roles.Cashier }] });
+      const u = { id: created.json.data.id as string, username: created.json.data.username as string, pin: created.json.data.pin as string };
+      const signedIn = await api("POST", "/api/v1/auth/login", { body: { tenant: t.slug, username: u.username, password: PW } });
+      expect(await pinOwner(t.storeId, u.pin)).toBe(u.id);
       const replaced = await put(t, u.id, { version: 1, storeRoles: [{ storeId: s2.id, roleId: t.roles.Manager }, { storeId: s2.id, roleId: t.roles.Cashier }] });
       expect(replaced.status).toBe(200);
       const expected = [{ storeId: s2.id, roleId: t.roles.Manager }, { storeId: s2.id, roleId: t.roles.Cashier }].sort((x, y) => (x.storeId + x.roleId).localeCompare(y.storeId + y.roleId));
@@ -236,24 +215,25 @@ describe("users", () => {
 
       // the old store is closed to them, the new one open
       const ip = randomIp();
-      const old = await api("POST", "/api/v1/auth/login", { ip, body: { tenant: t.slug, username: u.username, password: u.password, store: "S001" } });
+      const old = await api("POST", "/api/v1/auth/login", { ip, body: { tenant: t.slug, username: u.username, password: PW, store: "S001" } });
       expect(old.status).toBe(403);
-      const now = await api("POST", "/api/v1/auth/login", { ip, body: { tenant: t.slug, username: u.username, password: u.password } });
+      const now = await api("POST", "/api/v1/auth/login", { ip, body: { tenant: t.slug, username: u.username, password: PW } });
       expect(now.status).toBe(200);
       expect(now.json.data.store.code).toBe("S002");
       // the refresh token issued before the change no longer works
-      const refreshed = await api("POST", "/api/v1/auth/refresh", { ip, body: { refreshToken: u.refreshToken } });
+      const refreshed = await api("POST", "/api/v1/auth/refresh", { ip, body: { refreshToken: signedIn.json.data.refreshToken } });
       expect(refreshed.status).toBe(401);
       expect(refreshed.json.code).toBe("REFRESH_TOKEN_REVOKED");
 
-      // the PIN moved with the roles: it works in S002 and no longer in S001
-      const pinThere = await pinAt(t, s2.id, "9753");
-      expect(pinThere.status).toBe(200);
-      expect(pinThere.json.data.user.id).toBe(u.id);
-      expect((await pinAt(t, t.storeId, "9753")).status).toBe(401);
+      // S002 is new to them: a new PIN, answered once, names them there; the old one names nobody anywhere
+      const newPin = replaced.json.data.pin as string;
+      expect(newPin).toMatch(/^\d{4}$/);
+      expect(await pinOwner(s2.id, newPin)).toBe(u.id);
+      expect((await env.DB.prepare("SELECT store_id FROM store_pins WHERE user_id = ?").bind(u.id).all()).results).toEqual([{ store_id: s2.id }]);
 
       const cleared = await put(t, u.id, { version: 2, storeRoles: [] });
       expect(cleared.json.data.storeRoles).toEqual([]);
+      expect("pin" in cleared.json.data).toBe(false);
       expect((await feedOf(u.id)).map((r) => r.version)).toEqual([1, 2, 3]);
     });
 
@@ -269,33 +249,28 @@ describe("users", () => {
       expect((await dbUser(u.id))!.version).toBe(1);
     });
 
-    it("checks a changed PIN against the user's stores, and frees a removed PIN", async () => {
-      const a = (await post(t, { username: uniqueSlug("pa"), displayName: "A", pin: "5511", password: PW, storeRoles: [{ storeId: t.storeId, roleId: t.roles.Cashier }] })).json.data;
-      const c = (await post(t, { username: uniqueSlug("pc"), displayName: "C", pin: "5522", storeRoles: [{ storeId: t.storeId, roleId: t.roles.Cashier }] })).json.data;
-      // c may not take a's PIN in S001
-      const taking = await put(t, c.id, { version: 1, pin: "5511" });
-      expect(taking.status).toBe(409);
-      expect(taking.json.code).toBe("PIN_IN_USE");
-      // keeping one's own PIN is no clash
-      const same = await put(t, a.id, { version: 1, pin: "5511" });
-      expect(same.status).toBe(200);
-      expect(same.json.data.version).toBe(2);
-      // a removes their PIN (they keep the password) ...
-      const removed = await put(t, a.id, { version: 2, pin: null });
+    it("removes a PIN with pin: null (it then names nobody), and takes no other value for it", async () => {
+      const a = (await post(t, { username: uniqueSlug("pa"), displayName: "A", password: PW, storeRoles: [{ storeId: t.storeId, roleId: t.roles.Cashier }] })).json.data;
+      expect(await pinOwner(t.storeId, a.pin)).toBe(a.id);
+      const chosen = await put(t, a.id, { version: 1, pin: "5511" });
+      expect(chosen.status).toBe(400);
+      expect(chosen.json.fields).toEqual([{ path: "pin", message: expect.stringContaining("/api/v1/users/:id/reset-pin") }]);
+      const removed = await put(t, a.id, { version: 1, pin: null });
       expect(removed.status).toBe(200);
-      expect(removed.json.data).toMatchObject({ hasPin: false, hasPassword: true, version: 3 });
-      expect((await dbUser(a.id))!.pin_lookup).toBeNull();
-      // ... so it is free in S001 now
-      const took = await put(t, c.id, { version: 1, pin: "5511" });
-      expect(took.status).toBe(200);
-      const pinLogin = await pinAt(t, t.storeId, "5511");
-      expect(pinLogin.status).toBe(200);
-      expect(pinLogin.json.data.user.id).toBe(c.id);
+      expect(removed.json.data).toMatchObject({ hasPin: false, hasPassword: true, version: 2 });
+      expect("pin" in removed.json.data).toBe(false);
+      expect(await dbUser(a.id)).toMatchObject({ pin_lookup: null });
+      expect(await pinOwner(t.storeId, a.pin)).toBeNull();
+      expect((await env.DB.prepare("SELECT count(*) AS n FROM store_pins WHERE user_id = ?").bind(a.id).first<{ n: number }>())!.n).toBe(0);
+      // the user keeps their store; a reset gives them a PIN again
+      const reset = await api("POST", `/api/v1/users/${a.id}/reset-pin`, { token: t.adminToken });
+      expect(reset.json.data).toMatchObject({ hasPin: true, version: 3, storeRoles: [{ storeId: t.storeId, roleId: t.roles.Cashier }] });
+      expect(await pinOwner(t.storeId, reset.json.data.pin)).toBe(a.id);
     });
 
     it("refuses to remove both PIN and password (422), writing nothing", async () => {
-      const pwOnly = (await post(t, { username: uniqueSlug("pw"), displayName: "Pw", password: PW })).json.data;
-      const both = (await post(t, { username: uniqueSlug("both"), displayName: "Both", password: PW, pin: "8642" })).json.data;
+      const pwOnly = (await post(t, { username: uniqueSlug("pw"), displayName: "Pw", password: PW, issuePin: false })).json.data;
+      const both = (await post(t, { username: uniqueSlug("both"), displayName: "Both", password: PW })).json.data;
       const before = await journalCounts(t.tenantId);
       const r1 = await put(t, pwOnly.id, { version: 1, password: null });
       expect(r1.status).toBe(422);
@@ -320,6 +295,58 @@ describe("users", () => {
       expect(refreshed.json.code).toBe("REFRESH_TOKEN_REVOKED");
       const employees = await api("GET", "/api/v1/users/store-employees", { token: t.adminToken });
       expect(employees.json.data.map((e: { id: string }) => e.id)).not.toContain(u.id);
+    });
+  });
+
+  describe("delete", () => {
+    it("soft-deletes: gone from the API, sessions ended, PIN rows and store roles removed, username free, journalled", async () => {
+      const u = (await post(t, { username: uniqueSlug("gone"), displayName: "Gone", password: PW, storeRoles: [{ storeId: t.storeId, roleId: t.roles.Cashier }] })).json.data;
+      const login = await api("POST", "/api/v1/auth/login", { body: { tenant: t.slug, username: u.username, password: PW } });
+      expect(login.status).toBe(200);
+      const before = await journalCounts(t.tenantId);
+      const stale = await api("DELETE", `/api/v1/users/${u.id}`, { token: t.adminToken, headers: { "If-Match": '"7"' } });
+      expect(stale.status).toBe(409);
+      expect(stale.json.current).toMatchObject({ id: u.id, version: 1 });
+      expect(await journalCounts(t.tenantId)).toEqual(before);
+
+      const res = await api("DELETE", `/api/v1/users/${u.id}`, { token: t.adminToken, headers: { "If-Match": '"1"' } });
+      expect(res.status).toBe(200);
+      expect(res.json.data).toEqual({ id: u.id, deleted: true });
+      expect(d1Count(res)).toBe(2);
+      expect(await journalCounts(t.tenantId)).toEqual({ feed: before.feed + 1, audit: before.audit + 1 });
+      expect((await feedOf(u.id)).map((r) => [r.op, r.version])).toEqual([["upsert", 1], ["delete", 2]]);
+      const audit = await auditOf(u.id);
+      expect(audit.at(-1)).toMatchObject({ action: "user.delete", actor_id: t.adminId, detail: { username: u.username } });
+
+      expect((await get(t, u.id)).status).toBe(404);
+      expect((await put(t, u.id, { displayName: "Back" })).status).toBe(404);
+      expect((await api("DELETE", `/api/v1/users/${u.id}`, { token: t.adminToken })).status).toBe(404);
+      expect((await api("GET", `/api/v1/users?search=${u.username}`, { token: t.adminToken })).json.total).toBe(0);
+      const employees = await api("GET", "/api/v1/users/store-employees", { token: t.adminToken });
+      expect(employees.json.data.map((e: { id: string }) => e.id)).not.toContain(u.id);
+
+      const row = await env.DB.prepare("SELECT deleted_at, password_hash, pin_hash, pin_lookup FROM users WHERE id = ?").bind(u.id).first<Record<string, unknown>>();
+      expect(row).toEqual({ deleted_at: expect.any(Number), password_hash: null, pin_hash: null, pin_lookup: null });
+      expect(await pinOwner(t.storeId, u.pin)).toBeNull();
+      const left = await env.DB.prepare("SELECT (SELECT count(*) FROM user_store_roles WHERE user_id = ?1) AS roles, (SELECT count(*) FROM store_pins WHERE user_id = ?1) AS pins, (SELECT count(*) FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL) AS sessions").bind(u.id).first();
+      expect(left).toEqual({ roles: 0, pins: 0, sessions: 0 });
+      expect((await api("POST", "/api/v1/auth/refresh", { body: { refreshToken: login.json.data.refreshToken } })).status).toBe(401);
+      expect((await api("POST", "/api/v1/auth/login", { ip: randomIp(), body: { tenant: t.slug, username: u.username, password: PW } })).status).toBe(401);
+      // the username is free for someone new
+      const again = await post(t, { username: u.username, displayName: "Someone new", password: PW });
+      expect(again.status).toBe(201);
+      expect(again.json.data.id).not.toBe(u.id);
+    });
+
+    it("is bounded like any edit: users.edit deletes only users who hold nothing it lacks", async () => {
+      const editor = await userWith(t, ["users.edit"]);
+      const cashier = (await post(t, { username: uniqueSlug("kept"), displayName: "Kept", password: PW, storeRoles: [{ storeId: t.storeId, roleId: t.roles.Cashier }] })).json.data;
+      const roleless = (await post(t, { username: uniqueSlug("free"), displayName: "Free", password: PW })).json.data;
+      const refused = await api("DELETE", `/api/v1/users/${cashier.id}`, { token: editor.token });
+      expect(refused.status).toBe(403);
+      expect(refused.json.code).toBe("TARGET_OUTRANKS_EDITOR");
+      expect((await get(t, cashier.id)).status).toBe(200);
+      expect((await api("DELETE", `/api/v1/users/${roleless.id}`, { token: editor.token })).status).toBe(200);
     });
   });
 

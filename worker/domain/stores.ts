@@ -7,6 +7,7 @@ import { contains } from "../db/paging";
 import { conflict } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto } from "./entity";
+import { keepingAnAdministrator, lastAdminGuard } from "./last-admin";
 
 type StoreRow = typeof stores.$inferSelect;
 
@@ -57,7 +58,9 @@ export function createStore(ctx: ServiceContext, body: z.output<typeof CreateSto
   ]);
 }
 
+/** Deactivating a store must leave the tenant an administrator in some other active store (422 LAST_ADMINISTRATOR). */
 export function updateStore(ctx: ServiceContext, id: string, body: z.output<typeof UpdateStoreBody>, expectedVersion: number | undefined): Promise<Store> {
   const { version: _version, ...changes } = body;
-  return storeEntity.update(ctx, id, changes, expectedVersion);
+  const guard = body.isActive === false ? [lastAdminGuard(ctx.scope)] : [];
+  return keepingAnAdministrator(() => storeEntity.update(ctx, id, changes, expectedVersion, () => guard));
 }
