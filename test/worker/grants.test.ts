@@ -1,6 +1,8 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { routeTable } from "../../worker/app";
 import { pinLookup, verifySecret } from "../../worker/auth/credentials";
+import { REFUSAL_WINDOW_MS, REFUSALS_PER_WINDOW, refusalKey } from "../../worker/domain/refusals";
 import { TEST_SECRETS } from "../fixtures/secrets.mjs";
 import { api, createStore, createTenant, operatorToken, uniqueSlug, type ApiResponse, type TestTenant } from "./helpers";
 
@@ -43,6 +45,12 @@ async function journal(tenantId: string) {
   return (await env.DB.prepare(
     "SELECT (SELECT count(*) FROM change_feed WHERE tenant_id = ?1) AS feed, (SELECT count(*) FROM audit_log WHERE tenant_id = ?1 AND action NOT LIKE 'access.%') AS audit",
   ).bind(tenantId).first<{ feed: number; audit: number }>())!;
+}
+
+/** The refusal records of one actor, oldest first. */
+async function refusalsOf(actorId: string) {
+  const { results } = await env.DB.prepare("SELECT tenant_id, actor_type, action, detail FROM audit_log WHERE actor_id = ? AND action LIKE 'access.%' ORDER BY at, rowid").bind(actorId).all<{ tenant_id: string; actor_type: string; action: string; detail: string }>();
+  return results.map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, any> }));
 }
 
 const userRow = (id: string) =>
@@ -161,6 +169,11 @@ describe("the Manager cannot reach Administrator by any route", () => {
     expect(await ownerOfPin(t.storeId, t.adminPin)).toBe(t.adminId);
     // the administrator's sessions live on
     expect((await api("POST", "/api/v1/stores", { token: t.adminToken, body: { code: uniqueSlug("S").slice(0, 10), name: "Still admin", currency: "SEK", timeZone: "Europe/Stockholm", pricesIncludeTax: true } })).status).toBe(201);
+    // every refusal is on record, each with its route and code
+    const records = await refusalsOf(manager.id);
+    expect(records.map((r) => r.detail.code)).toEqual(attempts.map(([, , code]) => code));
+    expect(records[0]).toMatchObject({ tenant_id: t.tenantId, actor_type: "user", action: "access.refused", detail: { route: "PUT /api/v1/users/:id", params: { id: manager.id } } });
+    expect(records[8]!.detail).toMatchObject({ route: "POST /api/v1/users/:id/reset-pin", code: "TARGET_OUTRANKS_EDITOR", params: { id: t.adminId } });
   });
 
   it("still does what it fully holds: makes a cashier a Manager in its store, takes it back", async () => {
@@ -334,6 +347,56 @@ describe("the last administrator stays", () => {
     for (const r of results.filter((r) => r.status !== 200)) expect(["SESSION_ENDED", LAST]).toContain(r.json.code);
     const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM users WHERE tenant_id = ? AND is_active = 1 AND id IN (?, ?)").bind(t.tenantId, t.adminId, second.id).first<{ n: number }>())!;
     expect(n).toBe(1);
+  });
+});
+
+describe("refusals are audited, within a budget", () => {
+  let t: TestTenant;
+  beforeAll(async () => {
+    t = await createTenant({ slug: uniqueSlug("grant-aud") });
+  });
+
+  it("covers every user and role route that can refuse", () => {
+    const guarded = routeTable.filter((r) => /^\/api\/v1\/(users|roles)\b/.test(r.path) && r.def.permission);
+    expect(guarded.length).toBeGreaterThanOrEqual(10);
+    for (const r of guarded) expect(r.def.auditRefusals, `${r.method} ${r.path}`).toBe(true);
+  });
+
+  it("records who was refused, on which route, with which code; other errors are not refusals", async () => {
+    const seller = await member(t, [{ storeId: t.storeId, roleId: t.roles.Cashier! }]);
+    expectRefused(await api("GET", "/api/v1/users", { token: seller.token }), "MISSING_PERMISSION");
+    expectRefused(await api("PUT", `/api/v1/roles/${t.roles.Cashier}/permissions`, { token: seller.token, body: { permissions: [] } }), "MISSING_PERMISSION");
+    // a 404, a 400 and a 422 are no refusal
+    expect((await api("GET", `/api/v1/users/${crypto.randomUUID()}`, { token: t.adminToken })).status).toBe(404);
+    expect((await api("POST", "/api/v1/users", { token: t.adminToken, rawBody: "{", headers: { "Content-Type": "application/json" } })).status).toBe(400);
+    expect((await putUser(t.adminToken, t.adminId, { isActive: false })).status).toBe(422);
+    const records = await refusalsOf(seller.id);
+    expect(records).toEqual([
+      { tenant_id: t.tenantId, actor_type: "user", action: "access.refused", detail: expect.objectContaining({ route: "GET /api/v1/users", code: "MISSING_PERMISSION", message: expect.stringContaining("users.view"), params: {} }) },
+      { tenant_id: t.tenantId, actor_type: "user", action: "access.refused", detail: expect.objectContaining({ route: "PUT /api/v1/roles/:id/permissions", code: "MISSING_PERMISSION", params: { id: t.roles.Cashier } }) },
+    ]);
+    expect(await refusalsOf(t.adminId)).toEqual([]);
+  });
+
+  it("writes at most the budget for a flood of refusals, however concurrent, then a summary of what it dropped", async () => {
+    const flooder = await member(t, [{ storeId: t.storeId, roleId: t.roles.Cashier! }]);
+    const flood = REFUSALS_PER_WINDOW + 5;
+    const answers = await Promise.all(Array.from({ length: flood }, () => api("GET", "/api/v1/roles/permissions/all", { token: flooder.token })));
+    expect(answers.every((a) => a.status === 403)).toBe(true);
+    expect(await refusalsOf(flooder.id)).toHaveLength(REFUSALS_PER_WINDOW);
+    // another route has a budget of its own
+    expectRefused(await api("GET", "/api/v1/users", { token: flooder.token }), "MISSING_PERMISSION");
+    expect(await refusalsOf(flooder.id)).toHaveLength(REFUSALS_PER_WINDOW + 1);
+
+    // the window passes: the next refusal says how many the last window dropped, and is recorded itself
+    await env.DB.prepare("UPDATE auth_throttle SET window_start = window_start - ? WHERE key = ?").bind(REFUSAL_WINDOW_MS + 1, refusalKey(flooder.id, "GET /api/v1/roles/permissions/all")).run();
+    expectRefused(await api("GET", "/api/v1/roles/permissions/all", { token: flooder.token }), "MISSING_PERMISSION");
+    const records = await refusalsOf(flooder.id);
+    expect(records).toHaveLength(REFUSALS_PER_WINDOW + 3);
+    expect(records.filter((r) => r.action === "access.refusals_dropped")).toEqual([
+      expect.objectContaining({ detail: expect.objectContaining({ route: "GET /api/v1/roles/permissions/all", dropped: flood - REFUSALS_PER_WINDOW, limit: REFUSALS_PER_WINDOW }) }),
+    ]);
+    expect(records.at(-1)).toMatchObject({ action: "access.refused", detail: { route: "GET /api/v1/roles/permissions/all" } });
   });
 });
 

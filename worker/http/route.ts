@@ -6,6 +6,7 @@ import { requireDevice } from "../auth/device";
 import { requireOperator, requirePermission, requireUser } from "../auth/middleware";
 import type { AppContext, AppEnv } from "./app";
 import { ok, paged, type Page } from "./envelope";
+import { auditRefusals } from "./refusal-audit";
 import { badRequest, validationFailed, type FieldError } from "./errors";
 
 export type AuthKind = "public" | "user" | "operator" | "device";
@@ -52,6 +53,8 @@ export interface RouteDef<P extends z.ZodType = Empty, Q extends z.ZodType = Emp
    * is documented with `current` even on a route that is not versioned.
    */
   errors?: RouteErrors;
+  /** Its 403 answers are recorded in the audit log (rate-limited): see refusal-audit.ts. */
+  auditRefusals?: boolean;
   handler(c: AppContext, input: RouteInput<P, Q, B>): Promise<unknown>;
 }
 
@@ -112,6 +115,7 @@ export function mountRoutes(app: Hono<AppEnv>, prefix: string, routes: AnyRoute[
     if (def.auth === "user") chain.push(requireUser);
     if (def.auth === "operator") chain.push(requireOperator);
     if (def.auth === "device") chain.push(requireDevice);
+    if (def.auditRefusals && def.auth === "user") chain.push(auditRefusals(def.method, prefix + def.path));
     if (def.permission) chain.push(requirePermission(def.permission));
     if (def.params) chain.push(validate("param", def.params, "params"));
     if (def.query) chain.push(validate("query", def.query, "query"));

@@ -14,22 +14,22 @@ const OUTRANKS = "ROLE_OUTRANKS_EDITOR: the role holds a permission you lack in 
 
 export const roleRoutes = [
   route({
-    method: "get", path: "/roles/permissions/all", tag, auth: "user", permission: "roles.view",
+    method: "get", path: "/roles/permissions/all", tag, auth: "user", permission: "roles.view", auditRefusals: true,
     summary: "Every permission a role can hold", response: z.array(PermissionInfo),
     handler: async () => permissionCatalogue(),
   }),
   route({
-    method: "get", path: "/roles", tag, auth: "user", permission: "roles.view",
+    method: "get", path: "/roles", tag, auth: "user", permission: "roles.view", auditRefusals: true,
     summary: "List roles", query: PageQuery.extend({ search: z.string().max(100).optional() }), response: Role, paged: true,
     handler: (c, { query }) => listRoles(serviceContext(c), query),
   }),
   route({
-    method: "get", path: "/roles/:id", tag, auth: "user", permission: "roles.view",
+    method: "get", path: "/roles/:id", tag, auth: "user", permission: "roles.view", auditRefusals: true,
     summary: "Get a role", params: IdParams, response: Role,
     handler: (c, { params }) => getRole(serviceContext(c), params.id),
   }),
   route({
-    method: "post", path: "/roles", tag, auth: "user", permission: "roles.manage",
+    method: "post", path: "/roles", tag, auth: "user", permission: "roles.manage", auditRefusals: true,
     summary: "Create a role",
     description: "A new role may hold only permissions you hold in your current store.",
     body: CreateRoleBody, response: Role, status: 201,
@@ -40,13 +40,13 @@ export const roleRoutes = [
     handler: (c, { body }) => createRole(serviceContext(c), body),
   }),
   route({
-    method: "put", path: "/roles/:id", tag, auth: "user", permission: "roles.manage", versioned: true,
+    method: "put", path: "/roles/:id", tag, auth: "user", permission: "roles.manage", versioned: true, auditRefusals: true,
     summary: "Rename or describe a role", description: BOUNDS, params: IdParams, body: UpdateRoleBody, response: Role,
     errors: { 403: OUTRANKS, 409: "ROLE_NAME_TAKEN: another role has the name" },
     handler: (c, { params, body, expectedVersion }) => updateRole(serviceContext(c), params.id, body, expectedVersion),
   }),
   route({
-    method: "put", path: "/roles/:id/permissions", tag, auth: "user", permission: "roles.manage", versioned: true,
+    method: "put", path: "/roles/:id/permissions", tag, auth: "user", permission: "roles.manage", versioned: true, auditRefusals: true,
     summary: "Replace a role's permission set",
     description: `${BOUNDS} Permissions taken away end the sessions of the role's holders in the stores where they hold it, so the change takes effect at once; added ones show at the holders' next token refresh.`,
     params: IdParams, body: RolePermissionsBody, response: Role,

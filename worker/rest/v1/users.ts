@@ -21,17 +21,17 @@ export const userRoutes = [
     handler: (c) => storeEmployees(serviceContext(c)),
   }),
   route({
-    method: "get", path: "/users", tag, auth: "user", permission: "users.view",
+    method: "get", path: "/users", tag, auth: "user", permission: "users.view", auditRefusals: true,
     summary: "List users", query: PageQuery.extend(UserListQuery.shape), response: User, paged: true,
     handler: (c, { query }) => listUsers(serviceContext(c), query),
   }),
   route({
-    method: "get", path: "/users/:id", tag, auth: "user", permission: "users.view",
+    method: "get", path: "/users/:id", tag, auth: "user", permission: "users.view", auditRefusals: true,
     summary: "Get a user", params: IdParams, response: User,
     handler: (c, { params }) => getUser(serviceContext(c), params.id),
   }),
   route({
-    method: "post", path: "/users", tag, auth: "user", permission: "users.create",
+    method: "post", path: "/users", tag, auth: "user", permission: "users.create", auditRefusals: true,
     summary: "Create a user",
     description: "PINs are never chosen (a body with `pin` is 400): unless `issuePin` is false the server generates one of the tenant's PIN length, unique among the PINs of every store the user is given a role in, and answers it once as `data.pin`; it is never shown again. You can give only roles you fully hold, in stores where you hold users.create.",
     body: CreateUserBody, response: UserWithIssuedPin, status: 201,
@@ -43,7 +43,7 @@ export const userRoutes = [
     handler: (c, { body }) => createUser(serviceContext(c), c.env, body),
   }),
   route({
-    method: "put", path: "/users/:id", tag, auth: "user", permission: "users.edit", versioned: true,
+    method: "put", path: "/users/:id", tag, auth: "user", permission: "users.edit", versioned: true, auditRefusals: true,
     summary: "Update a user",
     description: "Send the version you saw (`If-Match` or `version`); a stale one is 409 with the current user. `storeRoles` replaces the user's roles. `pin` may only be null (remove the PIN); a new one comes from POST /users/:id/reset-pin. Being given a role in a store they had no role in issues a user who has a PIN a new one, answered once as `data.pin`. A new password, a removed PIN, a deactivation or new store roles end the user's sessions. You cannot change a user who holds a permission you lack in some store, nor give or take a role you do not fully hold.",
     params: IdParams, body: UpdateUserBody, response: UserWithIssuedPin,
@@ -55,7 +55,7 @@ export const userRoutes = [
     handler: (c, { params, body, expectedVersion }) => updateUser(serviceContext(c), c.env, params.id, body, expectedVersion),
   }),
   route({
-    method: "post", path: "/users/:id/reset-pin", tag, auth: "user", permission: "users.edit", versioned: true,
+    method: "post", path: "/users/:id/reset-pin", tag, auth: "user", permission: "users.edit", versioned: true, auditRefusals: true,
     summary: "Issue a user a new PIN",
     description: "The server generates a new PIN of the tenant's length, unique in each of the user's stores, and answers it once as `data.pin`. The old PIN stops working, a lock from wrong attempts is lifted, and the user's sessions end.",
     params: IdParams, response: UserWithIssuedPin,
@@ -63,7 +63,7 @@ export const userRoutes = [
     handler: (c, { params, expectedVersion }) => resetUserPin(serviceContext(c), c.env, params.id, expectedVersion),
   }),
   route({
-    method: "delete", path: "/users/:id", tag, auth: "user", permission: "users.edit", versioned: true,
+    method: "delete", path: "/users/:id", tag, auth: "user", permission: "users.edit", versioned: true, auditRefusals: true,
     summary: "Delete a user",
     description: "Soft delete: the user is gone from the API and can no longer sign in; their sessions end, their PIN and store roles are removed, their username is free again, and tills learn of it from the change feed.",
     params: IdParams, response: z.object({ id: z.uuid(), deleted: z.literal(true) }),
