@@ -219,6 +219,19 @@ describe("grants are bounded by the granter", () => {
     expect((await create([])).status).toBe(201);
   });
 
+  it("takes a role away only where the editor holds users.edit, even one it holds", async () => {
+    const [editHere, sellThere] = await Promise.all([role(t, ["users.edit", "pos.sell"]), role(t, ["pos.sell"])]);
+    const editor = await member(t, [{ storeId: t.storeId, roleId: editHere }, { storeId: s2.id, roleId: sellThere }], { store: "S001" });
+    const target = await member(t, [{ storeId: t.storeId, roleId: sellThere }, { storeId: s2.id, roleId: sellThere }]);
+    const before = await journal(t.tenantId);
+    expectRefused(await putUser(editor.token, target.id, { version: 1, storeRoles: [{ storeId: t.storeId, roleId: sellThere }] }), "NOT_USER_ADMIN_IN_STORE", "users.edit", "S002");
+    expect(await journal(t.tenantId)).toEqual(before);
+    expect(await storeRolesOf(target.id)).toHaveLength(2);
+    // in S001, where it holds users.edit, it may
+    const kept = await putUser(editor.token, target.id, { version: 1, storeRoles: [{ storeId: s2.id, roleId: sellThere }] });
+    expect(kept.status).toBe(200);
+  });
+
   it("a user holding only roles.manage adds no permission it lacks to any role, its own included", async () => {
     const ownRole = await role(t, ["roles.manage"]);
     const rm = await member(t, [{ storeId: t.storeId, roleId: ownRole }]);

@@ -22,13 +22,14 @@ export interface AccessRow {
   storeId: string;
   storeCode: string;
   roleId: string;
+  roleName: string;
   permissions: string[];
 }
 
 /** A user's store roles with the stores' codes and the roles' permissions (live stores and roles only). */
 export const accessQuery = (scope: TenantScope, userId: string) =>
   scope.db
-    .select({ storeId: userStoreRoles.storeId, storeCode: stores.code, roleId: userStoreRoles.roleId, permissions: roles.permissions })
+    .select({ storeId: userStoreRoles.storeId, storeCode: stores.code, roleId: userStoreRoles.roleId, roleName: roles.name, permissions: roles.permissions })
     .from(userStoreRoles)
     .innerJoin(stores, eq(stores.id, userStoreRoles.storeId))
     .innerJoin(roles, eq(roles.id, userStoreRoles.roleId))

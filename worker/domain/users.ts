@@ -83,7 +83,6 @@ export async function storeEmployees(ctx: ServiceContext) {
   return rows;
 }
 
-
 const NONE = "00000000-0000-0000-0000-000000000000";
 const pairKey = (sr: StoreRole) => `${sr.storeId}/${sr.roleId}`;
 const dedupe = (storeRoles: StoreRole[]) => [...new Map(storeRoles.map((sr) => [pairKey(sr), sr])).values()];
@@ -134,12 +133,10 @@ async function readForWrite(ctx: ServiceContext, input: { userId: string; storeR
     taken: (pairs: StoreRole[]): RoleGrant[] =>
       pairs.flatMap((sr) => {
         const held = target.rows.find((r) => r.storeId === sr.storeId && r.roleId === sr.roleId);
-        return held ? [{ storeId: sr.storeId, storeCode: held.storeCode, roleName: roleNameOf(held.roleId, roleById), permissions: held.permissions }] : [];
+        return held ? [{ storeId: sr.storeId, storeCode: held.storeCode, roleName: held.roleName, permissions: held.permissions }] : [];
       }),
   };
 }
-
-const roleNameOf = (roleId: string, known: Map<string, { name: string }>) => known.get(roleId)?.name ?? roleId;
 
 /** Statements that make the user's store roles and per-store PIN rows exactly these. */
 export function replaceStoreAccess(scope: TenantScope, userId: string, storeRoles: StoreRole[], lookup: string | null): Statement[] {

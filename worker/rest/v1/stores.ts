@@ -39,7 +39,10 @@ export const storeRoutes = [
   route({
     method: "put", path: "/stores/:id", tag, auth: "user", permission: "stores.edit", versioned: true,
     summary: "Update a store", params: IdParams, body: UpdateStoreBody, response: Store,
-    errors: { 409: "STORE_CODE_TAKEN: another store has the code" },
+    errors: {
+      409: "STORE_CODE_TAKEN: another store has the code",
+      422: "LAST_ADMINISTRATOR: deactivating the store would leave the tenant with no active user holding every permission in an active store",
+    },
     handler: (c, { params, body, expectedVersion }) => updateStore(serviceContext(c), params.id, body, expectedVersion),
   }),
 ];
