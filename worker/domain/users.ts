@@ -156,10 +156,6 @@ export function replaceStoreAccess(scope: TenantScope, userId: string, storeRole
   return statements;
 }
 
-/** A chosen PIN that clashes (change-credential's); generated PINs draw again instead. */
-export const pinInUse = (storeCode?: string) => () =>
-  conflict("PIN_IN_USE", storeCode ? `Another user of store ${storeCode} already has this PIN` : "Another user of one of these stores already has this PIN");
-
 export const usernameTaken = (username: string) => () => conflict("USERNAME_TAKEN", `The username ${username} is taken`);
 
 const withPin = (user: User, pin: IssuedPin | null): UserWithIssuedPin => (pin ? { ...user, pin: pin.pin } : user);
