@@ -549,3 +549,20 @@ describe("PINs are issued by the server", () => {
     expect(await journal(t.tenantId)).toEqual(before);
   });
 });
+
+describe("the API reference says so", () => {
+  it("documents PIN issuance, the bounds and 422 LAST_ADMINISTRATOR on the routes that answer them", async () => {
+    const { paths } = (await api("GET", "/api/v1/openapi.json")).json;
+    const responses = (method: string, path: string) => paths[`/api/v1${path}`][method].responses as Record<string, { description: string }>;
+    expect(paths["/api/v1/users"].post.description).toContain("data.pin");
+    expect(paths["/api/v1/users"].post.responses["201"].content["application/json"].schema.properties.data.properties.pin.type).toBe("string");
+    expect(responses("post", "/users")["403"]!.description).toMatch(/NOT_USER_ADMIN_IN_STORE.*GRANT_EXCEEDS_OWN/);
+    expect(responses("put", "/users/{id}")["403"]!.description).toMatch(/TARGET_OUTRANKS_EDITOR.*NOT_USER_ADMIN_IN_STORE.*GRANT_EXCEEDS_OWN/);
+    for (const [method, path] of [["put", "/users/{id}"], ["delete", "/users/{id}"], ["put", "/roles/{id}/permissions"], ["put", "/stores/{id}"]] as const) {
+      expect(responses(method, path)["422"]?.description, `${method} ${path}`).toContain("LAST_ADMINISTRATOR");
+    }
+    expect(responses("post", "/users/{id}/reset-pin")["403"]!.description).toContain("TARGET_OUTRANKS_EDITOR");
+    expect(responses("put", "/roles/{id}/permissions")["403"]!.description).toMatch(/ROLE_OUTRANKS_EDITOR.*ROLE_EXCEEDS_OWN/);
+    expect(responses("post", "/roles")["403"]!.description).toContain("ROLE_EXCEEDS_OWN");
+  });
+});
