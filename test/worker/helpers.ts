@@ -92,15 +92,15 @@ export async function createTenant(options: { slug?: string; pricesIncludeTax?: 
   };
 }
 
-/** Create a role with exactly these permissions and a user holding it in the tenant's store; sign them in. */
-export async function userWith(t: TestTenant, permissions: string[], options: { username?: string; pin?: string } = {}) {
+/** Create a role with exactly these permissions and a user (password only, no PIN) holding it in the tenant's store; sign them in. */
+export async function userWith(t: TestTenant, permissions: string[], options: { username?: string } = {}) {
   const role = await api("POST", "/api/v1/roles", { token: t.adminToken, body: { name: `role-${crypto.randomUUID().slice(0, 8)}`, permissions } });
   if (role.status !== 201) throw new Error(`role: ${JSON.stringify(role.json)}`);
   const username = options.username ?? `u${crypto.randomUUID().slice(0, 8)}`;
   const password = "a long enough password";
   const user = await api("POST", "/api/v1/users", {
     token: t.adminToken,
-    body: { username, displayName: username, password, ...(options.pin ? { pin: options.pin } : {}), storeRoles: [{ storeId: t.storeId, roleId: role.json.data.id }] },
+    body: { username, displayName: username, password, issuePin: false, storeRoles: [{ storeId: t.storeId, roleId: role.json.data.id }] },
   });
   if (user.status !== 201) throw new Error(`user: ${JSON.stringify(user.json)}`);
   const login = await api("POST", "/api/v1/auth/login", { body: { tenant: t.slug, username, password } });
