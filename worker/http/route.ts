@@ -7,6 +7,7 @@ import { requireOperator, requirePermission, requireUser } from "../auth/middlew
 import type { AppContext, AppEnv } from "./app";
 import { ok, paged, type Page } from "./envelope";
 import { badRequest, validationFailed, type FieldError } from "./errors";
+import { mountMethodNotAllowed } from "./method-not-allowed";
 
 export type AuthKind = "public" | "user" | "operator" | "device";
 type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -106,8 +107,9 @@ function expectedVersion(c: AppContext, body: unknown): number | undefined {
   return fromHeader ?? fromBody;
 }
 
+/** Mount the routes under `prefix`, then 405 for their paths' other methods. */
 export function mountRoutes(app: Hono<AppEnv>, prefix: string, routes: AnyRoute[]): MountedRoute[] {
-  return routes.map((def) => {
+  const mounted = routes.map((def): MountedRoute => {
     const chain: MiddlewareHandler<AppEnv>[] = [];
     if (def.auth === "user") chain.push(requireUser);
     if (def.auth === "operator") chain.push(requireOperator);
@@ -132,4 +134,6 @@ export function mountRoutes(app: Hono<AppEnv>, prefix: string, routes: AnyRoute[
     });
     return { method: def.method, path, def };
   });
+  mountMethodNotAllowed(app, mounted);
+  return mounted;
 }
