@@ -1,6 +1,10 @@
 import { z } from "zod";
 
-export const Id = z.uuid({ error: "must be a UUID" });
+/**
+ * A UUID, taken in lower case: ids are compared as text in D1, so an upper-case copy of an id must find its row
+ * and must not make a second one. (`toLowerCase` is an overwrite: the JSON Schema stays a plain uuid string.)
+ */
+export const Id = z.uuid({ error: "must be a UUID" }).toLowerCase();
 
 /** Client-supplied optimistic-concurrency version (also accepted as an `If-Match` header). */
 export const Version = z.int().min(1);

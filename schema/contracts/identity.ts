@@ -9,8 +9,8 @@ export const PermissionName = z.enum(ALL_PERMISSIONS as [string, ...string[]], {
 /** A tenant is named by its slug at login (tills and pages are configured with it). */
 export const TenantSlug = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "must be 2 to 63 lower-case letters, digits or -");
 
-/** A store named by its UUID or its code. */
-export const StoreRef = z.string().min(1).max(64);
+/** A store named by its UUID (any case; a store code is never UUID-shaped) or its code. */
+export const StoreRef = z.string().min(1).max(64).transform((ref) => (Id.safeParse(ref).success ? ref.toLowerCase() : ref));
 
 export const UserSummary = z.object({
   id: Id,
