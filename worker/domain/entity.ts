@@ -91,6 +91,7 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
     /**
      * Apply `changes` (undefined fields are left alone) if the client's version is current. `changes` may be a
      * function of the current row, which may also refuse (throw) when the row's state forbids the change.
+     * Changes that leave every field as it is, with no `extra` statements, write nothing and answer the row.
      */
     async update(
       ctx: ServiceContext,
@@ -104,13 +105,16 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
       const changes = typeof changesOrRule === "function" ? changesOrRule(current) : changesOrRule;
       const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
       const next = { ...current, ...defined, version: current.version + 1, updatedAt: ctx.request.now } as Row;
+      const children = extra(next);
+      // Nothing to change: no new version, no feed or audit row; the answer is the row as it is.
+      if (changedFields(current, defined).length === 0 && children.length === 0) return spec.toDto(current);
       const { id: _id, tenantId: _t, createdAt: _c, ...set } = next;
       await commitWrite(
         ctx.scope.db,
         [
           ctx.scope.update(table, set as never, eq(table.id, id), eq(table.version, current.version)),
           expectOneChange(ctx.scope.db),
-          ...extra(next),
+          ...children,
           ...journal(ctx, next, "upsert", "update", { fields: Object.keys(defined) }),
         ],
         { onStale: stale(ctx.scope, id), unique: uniqueRules(next) },
@@ -137,6 +141,14 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
     },
   };
 }
+
+/** Column values as the database returns them: equal when they are the same scalar or the same JSON. */
+const sameValue = (a: unknown, b: unknown) =>
+  a === b || (typeof a === "object" && a !== null && typeof b === "object" && b !== null && JSON.stringify(a) === JSON.stringify(b));
+
+/** The fields of `changes` (undefined: left alone) whose value differs from the row's. */
+export const changedFields = (current: object, changes: Record<string, unknown>) =>
+  Object.keys(changes).filter((k) => changes[k] !== undefined && !sameValue((current as Record<string, unknown>)[k], changes[k]));
 
 /** The API shape of a plain synced row: every column but tenant and deletion, timestamps as ISO strings. */
 export function plainDto<Row extends EntityRow>(row: Row) {

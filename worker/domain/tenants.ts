@@ -10,6 +10,7 @@ import { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound } from "../http/errors";
 import type { RequestInfo } from "./context";
 import { DEFAULT_ROLES } from "./default-roles";
+import { changedFields } from "./entity";
 import { DEFAULT_TENDERS } from "./tenders";
 import { recordAudit, recordChange } from "./journal";
 import { roleDto } from "./roles";
@@ -132,10 +133,11 @@ export const getTenant = async (db: Db, id: string) => tenantDto(await findTenan
 /**
  * Change a tenant's name, tax rounding or origins. Tills price with the tax rounding, so the change goes to the
  * feed; the UPDATE is guarded by the version read, so of two concurrent patches the second is 409 rather than
- * silently writing back the first one's fields as they were before it.
+ * silently writing back the first one's fields as they were before it. A patch that changes nothing writes nothing.
  */
 export async function updateTenant(db: Db, request: RequestInfo, id: string, body: z.output<typeof UpdateTenantBody>) {
   const current = await findTenant(db, id);
+  if (changedFields(current, body).length === 0) return tenantDto(current);
   const next: TenantRow = {
     ...current,
     ...(body.name !== undefined ? { name: body.name } : {}),

@@ -91,10 +91,11 @@ const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+/** The version `If-Match` names; undefined without one, and for `*`, which is any version (RFC 9110). */
 function ifMatchVersion(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
+  if (header === undefined || header.trim() === "*") return undefined;
   const match = header.trim().match(/^(?:W\/)?"?(\d{1,9})"?$/);
-  if (!match) throw badRequest("INVALID_IF_MATCH", "If-Match must be the entity's version, e.g. If-Match: \"3\"");
+  if (!match) throw badRequest("INVALID_IF_MATCH", "If-Match must be the entity's version, e.g. If-Match: \"3\", or * for any version");
   return Number(match[1]);
 }
 
