@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+export { MultiLineText, Name, SingleLineText } from "./text";
+
 /**
  * A UUID, taken in lower case: ids are compared as text in D1, so an upper-case copy of an id must find its row
  * and must not make a second one. (`toLowerCase` is an overwrite: the JSON Schema stays a plain uuid string.)

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ALL_PERMISSIONS } from "../permissions";
-import { Id, Password, Pin, Timestamp, Username, Version } from "./common";
+import { Id, MultiLineText, Name, Password, Pin, Timestamp, Username, Version } from "./common";
 
 export const PermissionName = z.enum(ALL_PERMISSIONS as [string, ...string[]], {
   error: (issue) => `unknown permission ${JSON.stringify(issue.input)}`,
@@ -37,7 +37,7 @@ export const CreateUserBody = z
   .object({
     id: Id.optional(),
     username: Username,
-    displayName: z.string().trim().min(1).max(100),
+    displayName: Name(100),
     email: z.email().max(254).nullish(),
     pin: Pin.optional(),
     password: Password.optional(),
@@ -52,7 +52,7 @@ export const CreateUserBody = z
 export const UpdateUserBody = z.object({
   version: Version.optional(),
   username: Username.optional(),
-  displayName: z.string().trim().min(1).max(100).optional(),
+  displayName: Name(100).optional(),
   email: z.email().max(254).nullish(),
   pin: Pin.nullable().optional(),
   password: Password.nullable().optional(),
@@ -79,15 +79,15 @@ export type Role = z.infer<typeof Role>;
 
 export const CreateRoleBody = z.object({
   id: Id.optional(),
-  name: z.string().trim().min(1).max(100),
-  description: z.string().max(500).nullish(),
+  name: Name(100),
+  description: MultiLineText(500).nullish(),
   permissions: z.array(PermissionName).max(200).default([]),
 });
 
 export const UpdateRoleBody = z.object({
   version: Version.optional(),
-  name: z.string().trim().min(1).max(100).optional(),
-  description: z.string().max(500).nullish(),
+  name: Name(100).optional(),
+  description: MultiLineText(500).nullish(),
 });
 
 export const RolePermissionsBody = z.object({

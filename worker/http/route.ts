@@ -1,5 +1,5 @@
-import { zValidator } from "@hono/zod-validator";
 import type { Hono, MiddlewareHandler } from "hono";
+import { validator } from "hono/validator";
 import { z } from "zod";
 import type { Permission } from "../../schema/permissions";
 import { requireDevice } from "../auth/device";
@@ -8,6 +8,7 @@ import type { AppContext, AppEnv } from "./app";
 import { ok, paged, type Page } from "./envelope";
 import { badRequest, validationFailed, type FieldError } from "./errors";
 import { mountMethodNotAllowed } from "./method-not-allowed";
+import { refuseUnusableText } from "./text-input";
 
 export type AuthKind = "public" | "user" | "operator" | "device";
 type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -76,9 +77,16 @@ function toFields(issues: z.core.$ZodIssue[], location: "params" | "query" | "bo
   });
 }
 
+/**
+ * Validate one input with its schema: first the raw input's text (400 INVALID_TEXT: zod would strip an unknown
+ * key with a NUL silently), then the schema (400 VALIDATION_ERROR naming each field).
+ */
 const validate = (target: "param" | "query" | "json", schema: z.ZodType, location: "params" | "query" | "body") =>
-  zValidator(target, schema, (result) => {
+  validator(target, async (value) => {
+    refuseUnusableText(value, location);
+    const result = await schema.safeParseAsync(value);
     if (!result.success) throw validationFailed(toFields(result.error.issues, location));
+    return result.data;
   }) as unknown as MiddlewareHandler<AppEnv>;
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
