@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BasisPoints, Id, MultiLineText, Name, RateMillionths, SingleLineText, Timestamp, Version } from "./common";
+import { BasisPoints, Id, MultiLineText, Name, RateMillionths, Search, SingleLineText, Timestamp, Version } from "./common";
 
 /** Fields every synced catalogue row answers with. */
 const synced = { id: Id, version: z.int(), createdAt: Timestamp, updatedAt: Timestamp };
@@ -8,7 +8,6 @@ const Code = z.string().trim().min(1).max(32).regex(/^[\w.-]+$/, "may hold lette
 const Line = (max: number) => SingleLineText(max).nullish();
 const Lines = (max: number) => MultiLineText(max).nullish();
 const ActiveFilter = z.enum(["true", "false"]).transform((v) => v === "true").optional();
-const Search = z.string().trim().min(1).max(100).optional();
 /** Makes every field optional and adds the client's version: the body of a PUT. */
 const updateOf = <T extends z.ZodRawShape>(shape: T) => z.object(shape).partial().extend({ version: Version.optional() });
 

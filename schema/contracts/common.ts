@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+import { SingleLineText } from "./text";
+
 export { MultiLineText, Name, SingleLineText } from "./text";
 
 /**
@@ -12,6 +14,9 @@ export const Id = z.uuid({ error: "must be a UUID" }).toLowerCase();
 export const Version = z.int().min(1);
 
 export const IdParams = z.object({ id: Id });
+
+/** A list's `search` (what it matches is the list's to say): empty or blank is no filter, as if left out. */
+export const Search = SingleLineText(100).optional();
 
 export const PageQuery = z.object({
   page: z.coerce.number().int().min(1).default(1),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ALL_PERMISSIONS } from "../permissions";
-import { Id, MultiLineText, Name, Password, Pin, Timestamp, Username, Version } from "./common";
+import { Id, MultiLineText, Name, Password, Pin, Search, Timestamp, Username, Version } from "./common";
 
 export const PermissionName = z.enum(ALL_PERMISSIONS as [string, ...string[]], {
   error: (issue) => `unknown permission ${JSON.stringify(issue.input)}`,
@@ -61,7 +61,7 @@ export const UpdateUserBody = z.object({
 });
 
 export const UserListQuery = z.object({
-  search: z.string().max(100).optional(),
+  search: Search,
   storeId: Id.optional(),
   isActive: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
 });

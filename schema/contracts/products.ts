@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, Money, MultiLineText, Name, SingleLineText, Timestamp, Version } from "./common";
+import { Id, Money, MultiLineText, Name, Search, SingleLineText, Timestamp, Version } from "./common";
 
 export const Sku = z.string().trim().min(1).max(64).regex(/^[\w.\-/]+$/, "may hold letters, digits and . _ - / only");
 /** EAN-8/13, UPC-A/E, Code 128 and in-house codes: 4 to 48 letters or digits. */
@@ -35,7 +35,7 @@ export const UpdateProductBody = z.object({
 });
 
 export const ProductListQuery = z.object({
-  search: z.string().trim().min(1).max(100).optional(),
+  search: Search,
   departmentId: Id.optional(),
   isActive: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
 });

@@ -73,3 +73,22 @@ export function unusableCharacter(s: string): string | undefined {
   if (lone && (nul < 0 || lone.index < nul)) return `contains a lone surrogate ${codePointName(lone[0].charCodeAt(0))}, which is not a character`;
   return `contains the character ${codePointName(0)}`;
 }
+
+/**
+ * Text as search compares it, the same for what is stored and what is asked: NFKC (ligatures and full-width
+ * letters as their plain letters), case folded in every script (lower, upper, lower again: ß and ẞ match SS,
+ * and Greek final ς is σ; İ's combining dot is dropped), runs of white space as one space. Accents stay: ä is
+ * not a. Folding a folded text changes nothing.
+ */
+export function foldForSearch(text: string): string {
+  return text
+    .normalize("NFKC")
+    .toLowerCase()
+    .toUpperCase()
+    .toLowerCase()
+    .replace(/ς/g, "σ")
+    .replace(/i\u0307/g, "i")
+    .normalize("NFC")
+    .replace(/\s+/g, " ")
+    .trim();
+}

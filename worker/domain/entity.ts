@@ -28,6 +28,9 @@ interface EntityRow {
   deletedAt: number | null;
 }
 
+/** What a caller writes of a row: everything but the columns the service keeps itself. */
+type Fields<Row> = Omit<Row, keyof EntityRow | "searchText">;
+
 export interface EntitySpec<T extends EntityTable, Row extends EntityRow, Dto> {
   /** For people: "Store", "Tax group". */
   label: string;
@@ -39,6 +42,8 @@ export interface EntitySpec<T extends EntityTable, Row extends EntityRow, Dto> {
   unique?(row: Row): UniqueRule[];
   /** The store a row belongs to, for rows that concern one store only (change-feed routing). */
   storeOf?(row: Row): string | null;
+  /** For a table with a search column: the row's `search_text` (searchText of its searched fields), kept with every write. */
+  searchText?(row: NoInfer<Row>): string;
 }
 
 /**
@@ -48,6 +53,7 @@ export interface EntitySpec<T extends EntityTable, Row extends EntityRow, Dto> {
  */
 export function entityService<T extends EntityTable, Row extends EntityRow, Dto>(spec: EntitySpec<T, Row, Dto>) {
   const { table, label, kind } = spec;
+  const withSearchText = (row: Row): Row => (spec.searchText ? ({ ...row, searchText: spec.searchText(row) } as Row) : row);
   const live = isNull(table.deletedAt);
 
   async function find(scope: TenantScope, id: string): Promise<Row> {
@@ -81,9 +87,9 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
       return readPage(ctx.scope.db, table, where, rows, page, (r) => spec.toDto(r as Row));
     },
 
-    async create(ctx: ServiceContext, fields: Omit<Row, keyof EntityRow> & { id?: string }, extra: Statement[] = []): Promise<Dto> {
+    async create(ctx: ServiceContext, fields: Fields<Row> & { id?: string }, extra: Statement[] = []): Promise<Dto> {
       const now = ctx.request.now;
-      const row = { ...fields, id: fields.id ?? crypto.randomUUID(), tenantId: ctx.scope.tenantId, version: 1, createdAt: now, updatedAt: now, deletedAt: null } as unknown as Row;
+      const row = withSearchText({ ...fields, id: fields.id ?? crypto.randomUUID(), tenantId: ctx.scope.tenantId, version: 1, createdAt: now, updatedAt: now, deletedAt: null } as unknown as Row);
       await commitWrite(ctx.scope.db, [ctx.scope.insert(table, row as never), ...extra, ...journal(ctx, row, "upsert", "create")], { unique: uniqueRules(row) });
       return spec.toDto(row);
     },
@@ -96,7 +102,7 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
     async update(
       ctx: ServiceContext,
       id: string,
-      changesOrRule: Partial<Omit<Row, keyof EntityRow>> | ((current: Row) => Partial<Omit<Row, keyof EntityRow>>),
+      changesOrRule: Partial<Fields<Row>> | ((current: Row) => Partial<Fields<Row>>),
       expectedVersion: number | undefined,
       extra: (next: Row) => Statement[] = () => [],
     ): Promise<Dto> {
@@ -104,7 +110,7 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
       checkVersion(label, current.version, expectedVersion, () => spec.toDto(current));
       const changes = typeof changesOrRule === "function" ? changesOrRule(current) : changesOrRule;
       const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-      const next = { ...current, ...defined, version: current.version + 1, updatedAt: ctx.request.now } as Row;
+      const next = withSearchText({ ...current, ...defined, version: current.version + 1, updatedAt: ctx.request.now } as Row);
       const children = extra(next);
       // Nothing to change: no new version, no feed or audit row; the answer is the row as it is.
       if (changedFields(current, defined).length === 0 && children.length === 0) return spec.toDto(current);
@@ -150,9 +156,9 @@ const sameValue = (a: unknown, b: unknown) =>
 export const changedFields = (current: object, changes: Record<string, unknown>) =>
   Object.keys(changes).filter((k) => changes[k] !== undefined && !sameValue((current as Record<string, unknown>)[k], changes[k]));
 
-/** The API shape of a plain synced row: every column but tenant and deletion, timestamps as ISO strings. */
+/** The API shape of a plain synced row: every column but tenant, deletion and search text, timestamps as ISO strings. */
 export function plainDto<Row extends EntityRow>(row: Row) {
-  const { tenantId: _tenant, deletedAt: _deleted, createdAt, updatedAt, ...rest } = row;
+  const { tenantId: _tenant, deletedAt: _deleted, searchText: _search, createdAt, updatedAt, ...rest } = row as Row & { searchText?: string };
   return { ...rest, createdAt: new Date(createdAt).toISOString(), updatedAt: new Date(updatedAt).toISOString() };
 }
 

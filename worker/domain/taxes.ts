@@ -5,7 +5,8 @@ import type { PageQuery } from "../../schema/contracts/common";
 import { products, taxGroupRates, taxGroups, taxRates } from "../../schema/db";
 import { MILLIONTHS_PER_BASIS_POINT, toBasisPoints } from "../../schema/money";
 import { chunkRows } from "../db/batch";
-import { contains, readPage } from "../db/paging";
+import { readPage } from "../db/paging";
+import { matchesSearch, searchText } from "../db/search";
 import type { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound, unprocessable } from "../http/errors";
 import type { ServiceContext } from "./context";
@@ -23,6 +24,7 @@ const rates = entityService({
   kind: "tax_rate",
   table: taxRates,
   toDto: rateDto,
+  searchText: (r: RateRow) => searchText([r.name]),
   unique: (r: RateRow) => [{ column: "tax_rates.name", error: () => conflict("TAX_RATE_NAME_TAKEN", `A tax rate named ${r.name} already exists`) }],
 });
 
@@ -32,7 +34,7 @@ const millionthsOf = (b: { rate?: number; rateMillionths?: number }) =>
 
 export const taxRateService = {
   list: (ctx: ServiceContext, q: PageQuery & { search?: string; isActive?: boolean }) =>
-    rates.list(ctx, q, [q.search ? contains(taxRates.name, q.search) : undefined, q.isActive === undefined ? undefined : eq(taxRates.isActive, q.isActive)], asc(taxRates.name)),
+    rates.list(ctx, q, [matchesSearch(taxRates.searchText, q.search), q.isActive === undefined ? undefined : eq(taxRates.isActive, q.isActive)], asc(taxRates.name)),
   get: rates.get,
   create: (ctx: ServiceContext, { rate, rateMillionths, ...b }: z.output<typeof CreateTaxRateBody>) =>
     rates.create(ctx, { ...b, rateMillionths: millionthsOf({ rate, rateMillionths })! }),
@@ -72,6 +74,7 @@ const groups = entityService({
   kind: "tax_group",
   table: taxGroups,
   toDto: (g: GroupRow) => groupDto(g, []),
+  searchText: (g: GroupRow) => searchText([g.name]),
   unique: (g: GroupRow) => [{ column: "tax_groups.name", error: () => conflict("TAX_GROUP_NAME_TAKEN", `A tax group named ${g.name} already exists`) }],
 });
 
@@ -114,7 +117,7 @@ const replaceRates = (scope: TenantScope, groupId: string, ids: string[]) => [
 
 export const taxGroupService = {
   list(ctx: ServiceContext, q: PageQuery & { search?: string }) {
-    const where = ctx.scope.where(taxGroups, isNull(taxGroups.deletedAt), q.search ? contains(taxGroups.name, q.search) : undefined);
+    const where = ctx.scope.where(taxGroups, isNull(taxGroups.deletedAt), matchesSearch(taxGroups.searchText, q.search));
     return readPage(ctx.scope.db, taxGroups, where, selectGroups(ctx.scope).where(where).orderBy(asc(taxGroups.name)), q, (r) => withRatesDto(r as GroupRow & { rates: string }));
   },
   async get(ctx: ServiceContext, id: string) {

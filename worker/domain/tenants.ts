@@ -11,10 +11,10 @@ import { conflict, notFound } from "../http/errors";
 import type { RequestInfo } from "./context";
 import { DEFAULT_ROLES } from "./default-roles";
 import { changedFields } from "./entity";
-import { DEFAULT_TENDERS } from "./tenders";
+import { DEFAULT_TENDERS, tenderSearchText } from "./tenders";
 import { recordAudit, recordChange } from "./journal";
 import { roleDto } from "./roles";
-import { storeDto } from "./stores";
+import { storeDto, storeSearchText } from "./stores";
 import { replaceStoreAccess } from "./users";
 import { commitWrite, toIso } from "./versioning";
 import { forgetCorsOrigins } from "./cors-origins";
@@ -62,6 +62,7 @@ export async function createTenant(db: Db, env: { PIN_LOOKUP_KEY: string }, requ
     tenantId: tenant.id,
     address: body.store.address ?? null,
     phone: body.store.phone ?? null,
+    searchText: storeSearchText(body.store),
     isActive: true,
     version: 1,
     createdAt: now,
@@ -95,7 +96,7 @@ export async function createTenant(db: Db, env: { PIN_LOOKUP_KEY: string }, requ
     createdAt: now,
     updatedAt: now,
   };
-  const tenderRows = DEFAULT_TENDERS.map((t) => ({ ...t, id: crypto.randomUUID(), isActive: true, version: 1, createdAt: now, updatedAt: now }));
+  const tenderRows = DEFAULT_TENDERS.map((t) => ({ ...t, id: crypto.randomUUID(), searchText: tenderSearchText(t), isActive: true, version: 1, createdAt: now, updatedAt: now }));
   await commitWrite(
     db,
     [
