@@ -1,11 +1,22 @@
 import { z } from "zod";
 
-export const Id = z.uuid({ error: "must be a UUID" });
+import { SingleLineText } from "./text";
+
+export { MultiLineText, Name, SingleLineText } from "./text";
+
+/**
+ * A UUID, taken in lower case: ids are compared as text in D1, so an upper-case copy of an id must find its row
+ * and must not make a second one. (`toLowerCase` is an overwrite: the JSON Schema stays a plain uuid string.)
+ */
+export const Id = z.uuid({ error: "must be a UUID" }).toLowerCase();
 
 /** Client-supplied optimistic-concurrency version (also accepted as an `If-Match` header). */
 export const Version = z.int().min(1);
 
 export const IdParams = z.object({ id: Id });
+
+/** A list's `search` (what it matches is the list's to say): empty or blank is no filter, as if left out. */
+export const Search = SingleLineText(100).optional();
 
 export const PageQuery = z.object({
   page: z.coerce.number().int().min(1).default(1),

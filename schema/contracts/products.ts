@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, Money, Timestamp, Version } from "./common";
+import { Id, Money, MultiLineText, Name, Search, SingleLineText, Timestamp, Version } from "./common";
 
 export const Sku = z.string().trim().min(1).max(64).regex(/^[\w.\-/]+$/, "may hold letters, digits and . _ - / only");
 /** EAN-8/13, UPC-A/E, Code 128 and in-house codes: 4 to 48 letters or digits. */
@@ -8,8 +8,8 @@ export const Barcode = z.string().trim().regex(/^[0-9A-Za-z\-.]{4,48}$/, "must b
 const productFields = {
   sku: Sku,
   barcode: Barcode.nullish(),
-  name: z.string().trim().min(1).max(200),
-  description: z.string().max(2000).nullish(),
+  name: Name(200),
+  description: MultiLineText(2000).nullish(),
   departmentId: Id.nullish(),
   taxGroupId: Id.nullish(),
   costPrice: Money.default(0),
@@ -35,7 +35,7 @@ export const UpdateProductBody = z.object({
 });
 
 export const ProductListQuery = z.object({
-  search: z.string().trim().min(1).max(100).optional(),
+  search: Search,
   departmentId: Id.optional(),
   isActive: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
 });
@@ -87,7 +87,7 @@ export const ProductSupplier = z.object({
 });
 export type ProductSupplier = z.infer<typeof ProductSupplier>;
 
-const SupplierSku = z.string().trim().min(1).max(64);
+const SupplierSku = SingleLineText(64).min(1, "must not be empty");
 
 export const ProductParams = z.object({ productId: Id });
 export const ProductSupplierParams = z.object({ productId: Id, supplierId: Id });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, Money, PageQuery, Timestamp, Version } from "./common";
+import { Id, Money, Name, PageQuery, Search, Timestamp, Version } from "./common";
 
 /** A wall-clock time "YYYY-MM-DDTHH:mm", read in each store's own time zone. */
 export const LocalDateTime = z.string().superRefine((s, ctx) => {
@@ -43,7 +43,7 @@ export const ActiveSpecial = Special.extend({
 });
 
 const fields = {
-  name: z.string().trim().min(1).max(200),
+  name: Name(200),
   kind: z.enum(SPECIAL_KINDS),
   value: z.int({ error: "must be an integer: minor units for a price special, basis points for a percent special" }),
   productIds: IdSet("product"),
@@ -95,7 +95,7 @@ export const CreateSpecialBody = z
 export const UpdateSpecialBody = z.object(fields).partial().extend({ version: Version.optional() });
 
 export const SpecialQuery = PageQuery.extend({
-  search: z.string().trim().min(1).max(100).optional(),
+  search: Search,
   isActive: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
   storeId: Id.optional(),
   productId: Id.optional(),

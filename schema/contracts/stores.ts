@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CurrencyCode, Id, Timestamp, TimeZone, Version } from "./common";
+import { CurrencyCode, Id, MultiLineText, Name, SingleLineText, Timestamp, TimeZone, Version } from "./common";
 
 export const StoreCode = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "must be 1 to 32 letters, digits, _ or -");
 
@@ -26,25 +26,25 @@ export type Store = z.infer<typeof Store>;
 export const CreateStoreBody = z.object({
   id: Id.optional(),
   code: StoreCode,
-  name: z.string().trim().min(1).max(100),
+  name: Name(100),
   currency: CurrencyCode,
   timeZone: TimeZone,
   pricesIncludeTax: z.boolean(),
   cashRoundingUnit: CashRoundingUnit.default(1),
-  address: z.string().max(500).nullish(),
-  phone: z.string().max(50).nullish(),
+  address: MultiLineText(500).nullish(),
+  phone: SingleLineText(50).nullish(),
   isActive: z.boolean().default(true),
 });
 
 export const UpdateStoreBody = z.object({
   version: Version.optional(),
   code: StoreCode.optional(),
-  name: z.string().trim().min(1).max(100).optional(),
+  name: Name(100).optional(),
   currency: CurrencyCode.optional(),
   timeZone: TimeZone.optional(),
   pricesIncludeTax: z.boolean().optional(),
   cashRoundingUnit: CashRoundingUnit.optional(),
-  address: z.string().max(500).nullish(),
-  phone: z.string().max(50).nullish(),
+  address: MultiLineText(500).nullish(),
+  phone: SingleLineText(50).nullish(),
   isActive: z.boolean().optional(),
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CurrencyCode, Id, Password, Timestamp, Username } from "./common";
+import { CurrencyCode, Id, Name, Password, Timestamp, Username } from "./common";
 import { TenantSlug } from "./identity";
 import { CreateStoreBody, Store } from "./stores";
 
@@ -53,7 +53,7 @@ export const Tenant = z.object({
 
 export const CreateTenantBody = z.object({
   slug: TenantSlug,
-  name: z.string().trim().min(1).max(100),
+  name: Name(100),
   currency: CurrencyCode,
   taxRounding: z.enum(["line", "document"]).default("line"),
   corsOrigins: z.array(Origin).max(50).default([]),
@@ -62,7 +62,7 @@ export const CreateTenantBody = z.object({
   admin: z
     .object({
       username: Username,
-      displayName: z.string().trim().min(1).max(100),
+      displayName: Name(100),
       email: z.email().nullish(),
       /** The administrator signs in to the back office with it; their PIN (for tills) is generated and shown once. */
       password: Password,
@@ -71,7 +71,7 @@ export const CreateTenantBody = z.object({
 });
 
 export const UpdateTenantBody = z.object({
-  name: z.string().trim().min(1).max(100).optional(),
+  name: Name(100).optional(),
   taxRounding: z.enum(["line", "document"]).optional(),
   corsOrigins: z.array(Origin).max(50).optional(),
   pinLength: PinLength.optional(),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, Money, Timestamp, Version } from "./common";
+import { Id, Money, Name, Timestamp, Version } from "./common";
 import { CreateProductBody, UpdateProductBody } from "./products";
 
 export const WORKSHEET_KINDS = ["price_change", "product_update", "tax_change", "deactivate", "new_product"] as const;
@@ -18,7 +18,7 @@ const Deactivate = z.object({ productId: Id });
 const NewProduct = z.object({ product: CreateProductBody });
 
 const common = {
-  name: z.string().trim().min(1).max(200),
+  name: Name(200),
   notes: z.string().max(2000).nullish(),
 };
 const unique = (ids: string[]) => new Set(ids).size === ids.length;

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { bool, syncedColumns, tenantId } from "./columns";
+import { bool, searchText, syncedColumns, tenantId } from "./columns";
 import { users } from "./identity";
 import { stores } from "./tenants";
 
@@ -12,6 +12,7 @@ export const departments = sqliteTable("departments", {
   name: text("name").notNull(),
   code: text("code"),
   isActive: bool("is_active").notNull().default(true),
+  searchText: searchText(),
   ...syncedColumns(),
 }, (t) => [
   uniqueIndex("departments_tenant_name_uq").on(t.tenantId, t.name).where(sql`deleted_at IS NULL`),
@@ -27,6 +28,7 @@ export const taxRates = sqliteTable("tax_rates", {
   /** Computed on the price plus the non-compound taxes before it in its group. */
   isCompound: bool("is_compound").notNull().default(false),
   isActive: bool("is_active").notNull().default(true),
+  searchText: searchText(),
   ...syncedColumns(),
 }, (t) => [
   uniqueIndex("tax_rates_tenant_name_uq").on(t.tenantId, t.name).where(sql`deleted_at IS NULL`),
@@ -37,6 +39,7 @@ export const taxGroups = sqliteTable("tax_groups", {
   id: text("id").primaryKey(),
   tenantId: tenantId(),
   name: text("name").notNull(),
+  searchText: searchText(),
   ...syncedColumns(),
 }, (t) => [uniqueIndex("tax_groups_tenant_name_uq").on(t.tenantId, t.name).where(sql`deleted_at IS NULL`)]);
 
@@ -59,9 +62,14 @@ export const suppliers = sqliteTable("suppliers", {
   address: text("address"),
   notes: text("notes"),
   isActive: bool("is_active").notNull().default(true),
+  searchText: searchText(),
   ...syncedColumns(),
 }, (t) => [uniqueIndex("suppliers_tenant_code_uq").on(t.tenantId, t.code).where(sql`deleted_at IS NULL AND code IS NOT NULL`)]);
 
+/**
+ * search_text: name, SKU and barcode folded (products.ts's productSearchText). Triggers of migration 0004 fill it,
+ * as well as SQL can, for a write that changes those fields and not it: a rebuild of this table drops them.
+ */
 export const products = sqliteTable("products", {
   id: text("id").primaryKey(),
   tenantId: tenantId(),
@@ -76,6 +84,7 @@ export const products = sqliteTable("products", {
   sellPrice: integer("sell_price").notNull(),
   trackStock: bool("track_stock").notNull().default(true),
   isActive: bool("is_active").notNull().default(true),
+  searchText: searchText(),
   ...syncedColumns(),
 }, (t) => [
   uniqueIndex("products_tenant_sku_uq").on(t.tenantId, t.sku).where(sql`deleted_at IS NULL`),
@@ -112,6 +121,7 @@ export const customers = sqliteTable("customers", {
   address: text("address"),
   notes: text("notes"),
   isActive: bool("is_active").notNull().default(true),
+  searchText: searchText(),
   ...syncedColumns(),
 }, (t) => [
   uniqueIndex("customers_tenant_number_uq").on(t.tenantId, t.customerNumber).where(sql`deleted_at IS NULL AND customer_number IS NOT NULL`),
@@ -130,6 +140,7 @@ export const salesReps = sqliteTable("sales_reps", {
   commissionRate: integer("commission_rate").notNull().default(0),
   userId: text("user_id").references(() => users.id),
   isActive: bool("is_active").notNull().default(true),
+  searchText: searchText(),
   ...syncedColumns(),
 }, (t) => [uniqueIndex("sales_reps_tenant_code_uq").on(t.tenantId, t.code).where(sql`deleted_at IS NULL`)]);
 
@@ -147,6 +158,7 @@ export const tenders = sqliteTable("tenders", {
   allowsChange: bool("allows_change").notNull().default(false),
   sortOrder: integer("sort_order").notNull().default(0),
   isActive: bool("is_active").notNull().default(true),
+  searchText: searchText(),
   ...syncedColumns(),
 }, (t) => [uniqueIndex("tenders_tenant_code_uq").on(t.tenantId, t.code).where(sql`deleted_at IS NULL`)]);
 

@@ -11,4 +11,10 @@ export const syncedColumns = () => ({
   deletedAt: integer("deleted_at"),
 });
 
+/**
+ * The row's searched fields folded for search (worker/db/search.ts), written with every write of the row: search
+ * is instr() on it, since SQLite folds case for ASCII only.
+ */
+export const searchText = () => text("search_text").notNull().default("");
+
 export const bool = (name: string) => integer(name, { mode: "boolean" });

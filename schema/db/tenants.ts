@@ -1,5 +1,5 @@
 import { sqliteTable, text, integer, uniqueIndex, index } from "drizzle-orm/sqlite-core";
-import { bool, syncedColumns, tenantId } from "./columns";
+import { bool, searchText, syncedColumns, tenantId } from "./columns";
 
 export const tenants = sqliteTable("tenants", {
   id: text("id").primaryKey(),
@@ -30,6 +30,7 @@ export const stores = sqliteTable("stores", {
   address: text("address"),
   phone: text("phone"),
   isActive: bool("is_active").notNull().default(true),
+  searchText: searchText(),
   ...syncedColumns(),
 }, (t) => [uniqueIndex("stores_tenant_code_uq").on(t.tenantId, t.code)]);
 

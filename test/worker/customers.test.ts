@@ -40,7 +40,7 @@ describe("customers", () => {
     expect(paths(await as.post("/customers", { firstName: "A", email: "nope" }))).toEqual(["email"]);
     expect(paths(await as.post("/customers", { firstName: "A", customerNumber: "C 1" }))).toEqual(["customerNumber"]);
     expect(paths(await as.post("/customers", { firstName: "A", phone: "1".repeat(51) }))).toEqual(["phone"]);
-    expect(paths(await as.get("/customers?search="))).toEqual(["query.search"]);
+    expect(paths(await as.get(`/customers?search=${"x".repeat(101)}`))).toEqual(["query.search"]);
     expect(await rowCount("customers", t.tenantId)).toBe(before);
   });
 

@@ -39,6 +39,51 @@ describe("HTTP conventions", () => {
     expect(res.json).toMatchObject({ success: false, code: "ROUTE_NOT_FOUND", error: expect.stringContaining("/api/v1/no-such-thing") });
   });
 
+  describe("a method the path does not support", () => {
+    const allowOf = (res: { headers: Headers }) => res.headers.get("Allow")?.split(/,\s*/).sort();
+
+    it("is 405 with Allow listing the methods the path supports, in the envelope", async () => {
+      const res = await api("POST", `/api/v1/stores/${t.storeId}`, { token: t.adminToken, body: { name: "X" } });
+      expect(res.status).toBe(405);
+      expect(res.json).toMatchObject({ success: false, code: "METHOD_NOT_ALLOWED", error: expect.stringContaining("POST") });
+      expect(allowOf(res)).toEqual(["GET", "HEAD", "OPTIONS", "PUT"]);
+      expect(res.headers.get("X-Request-Id")).toBeTruthy();
+      const list = await api("DELETE", "/api/v1/products", { token: t.adminToken });
+      expect(list.status).toBe(405);
+      expect(allowOf(list)).toEqual(["GET", "HEAD", "OPTIONS", "POST"]);
+    });
+
+    it("lists every method some route of the path answers, across patterns that match it", async () => {
+      // /users/store-employees is GET only, but PUT /users/:id matches the same path
+      const res = await api("DELETE", "/api/v1/users/store-employees", { token: t.adminToken });
+      expect(res.status).toBe(405);
+      expect(allowOf(res)).toEqual(["GET", "HEAD", "OPTIONS", "PUT"]);
+    });
+
+    it("is 405 before authentication, and an unknown path is still 404", async () => {
+      const res = await api("PATCH", "/api/v1/users");
+      expect(res.status).toBe(405);
+      expect(allowOf(res)).toEqual(["GET", "HEAD", "OPTIONS", "POST"]);
+      const unknown = await api("PATCH", "/api/v1/no-such-thing");
+      expect(unknown.status).toBe(404);
+      expect(unknown.json.code).toBe("ROUTE_NOT_FOUND");
+    });
+
+    it("leaves the supported methods, HEAD and the CORS preflight alone", async () => {
+      expect((await api("GET", `/api/v1/stores/${t.storeId}`, { token: t.adminToken })).status).toBe(200);
+      const head = await exports.default.fetch(new Request(`http://pos.test/api/v1/stores/${t.storeId}`, { method: "HEAD", headers: { Authorization: `Bearer ${t.adminToken}` } }));
+      expect(head.status).toBe(200);
+      const preflight = await exports.default.fetch(
+        new Request(`http://pos.test/api/v1/stores/${t.storeId}`, {
+          method: "OPTIONS",
+          headers: { Origin: "https://till.example.com", "Access-Control-Request-Method": "PUT" },
+        }),
+      );
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get("Access-Control-Allow-Methods")).toMatch(/PUT/);
+    });
+  });
+
   describe("bad input is a 400 envelope, never a 500", () => {
     const cases: [string, () => Promise<{ status: number; json: any }>, string, string?][] = [
       ["malformed JSON", () => api("POST", "/api/v1/auth/login", { rawBody: "{\"tenant\": \"x\",", headers: { "Content-Type": "application/json" } }), "MALFORMED_JSON"],

@@ -1,9 +1,9 @@
-import { eq, or, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { CreateCustomerBody, UpdateCustomerBody } from "../../schema/contracts/catalogue";
 import type { PageQuery } from "../../schema/contracts/common";
 import { customers } from "../../schema/db";
-import { contains } from "../db/paging";
+import { matchesSearch, searchText } from "../db/search";
 import { conflict, validationFailed } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto, withNulls } from "./entity";
@@ -15,6 +15,8 @@ const entity = entityService({
   kind: "customer",
   table: customers,
   toDto: (r: Row) => plainDto(r),
+  /** The full name is one field, so that "Ada Love" finds Ada Lovelace. */
+  searchText: (r: Row) => searchText([[r.firstName, r.lastName].filter(Boolean).join(" "), r.companyName, r.email, r.phone, r.customerNumber]),
   unique: (r: Row) => [{ column: "customers.customer_number", error: () => conflict("CUSTOMER_NUMBER_TAKEN", `Customer number ${r.customerNumber} is taken`) }],
 });
 
@@ -22,15 +24,7 @@ export const customerService = {
   /** `search` matches names, company, email, phone and customer number. */
   list: (ctx: ServiceContext, q: PageQuery & { search?: string; isActive?: boolean }) =>
     entity.list(ctx, q, [
-      q.search
-        ? or(
-            contains(sql`coalesce(${customers.firstName}, '') || ' ' || coalesce(${customers.lastName}, '')`, q.search),
-            contains(customers.companyName, q.search),
-            contains(customers.email, q.search),
-            contains(customers.phone, q.search),
-            contains(customers.customerNumber, q.search),
-          )
-        : undefined,
+      matchesSearch(customers.searchText, q.search),
       q.isActive === undefined ? undefined : eq(customers.isActive, q.isActive),
     ], sql`coalesce(${customers.lastName}, ${customers.companyName}, ${customers.firstName}), ${customers.firstName}, ${customers.id}`),
   get: entity.get,

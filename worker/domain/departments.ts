@@ -1,9 +1,9 @@
-import { asc, eq, isNull, or } from "drizzle-orm";
+import { asc, eq, isNull } from "drizzle-orm";
 import type { z } from "zod";
 import type { CreateDepartmentBody, UpdateDepartmentBody } from "../../schema/contracts/catalogue";
 import type { PageQuery } from "../../schema/contracts/common";
 import { departments, products } from "../../schema/db";
-import { contains } from "../db/paging";
+import { matchesSearch, searchText } from "../db/search";
 import { conflict } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto } from "./entity";
@@ -15,6 +15,7 @@ const entity = entityService({
   kind: "department",
   table: departments,
   toDto: (r: Row) => plainDto(r),
+  searchText: (r: Row) => searchText([r.name, r.code]),
   unique: (r: Row) => [
     { column: "departments.name", error: () => conflict("DEPARTMENT_NAME_TAKEN", `A department named ${r.name} already exists`) },
     { column: "departments.code", error: () => conflict("DEPARTMENT_CODE_TAKEN", `A department with code ${r.code} already exists`) },
@@ -24,7 +25,7 @@ const entity = entityService({
 export const departmentService = {
   list: (ctx: ServiceContext, q: PageQuery & { search?: string; isActive?: boolean }) =>
     entity.list(ctx, q, [
-      q.search ? or(contains(departments.name, q.search), contains(departments.code, q.search)) : undefined,
+      matchesSearch(departments.searchText, q.search),
       q.isActive === undefined ? undefined : eq(departments.isActive, q.isActive),
     ], asc(departments.name)),
   get: entity.get,

@@ -28,6 +28,9 @@ interface EntityRow {
   deletedAt: number | null;
 }
 
+/** What a caller writes of a row: everything but the columns the service keeps itself. */
+type Fields<Row> = Omit<Row, keyof EntityRow | "searchText">;
+
 export interface EntitySpec<T extends EntityTable, Row extends EntityRow, Dto> {
   /** For people: "Store", "Tax group". */
   label: string;
@@ -39,6 +42,8 @@ export interface EntitySpec<T extends EntityTable, Row extends EntityRow, Dto> {
   unique?(row: Row): UniqueRule[];
   /** The store a row belongs to, for rows that concern one store only (change-feed routing). */
   storeOf?(row: Row): string | null;
+  /** For a table with a search column: the row's `search_text` (searchText of its searched fields), kept with every write. */
+  searchText?(row: NoInfer<Row>): string;
 }
 
 /**
@@ -48,6 +53,7 @@ export interface EntitySpec<T extends EntityTable, Row extends EntityRow, Dto> {
  */
 export function entityService<T extends EntityTable, Row extends EntityRow, Dto>(spec: EntitySpec<T, Row, Dto>) {
   const { table, label, kind } = spec;
+  const withSearchText = (row: Row): Row => (spec.searchText ? ({ ...row, searchText: spec.searchText(row) } as Row) : row);
   const live = isNull(table.deletedAt);
 
   async function find(scope: TenantScope, id: string): Promise<Row> {
@@ -81,9 +87,9 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
       return readPage(ctx.scope.db, table, where, rows, page, (r) => spec.toDto(r as Row));
     },
 
-    async create(ctx: ServiceContext, fields: Omit<Row, keyof EntityRow> & { id?: string }, extra: Statement[] = []): Promise<Dto> {
+    async create(ctx: ServiceContext, fields: Fields<Row> & { id?: string }, extra: Statement[] = []): Promise<Dto> {
       const now = ctx.request.now;
-      const row = { ...fields, id: fields.id ?? crypto.randomUUID(), tenantId: ctx.scope.tenantId, version: 1, createdAt: now, updatedAt: now, deletedAt: null } as unknown as Row;
+      const row = withSearchText({ ...fields, id: fields.id ?? crypto.randomUUID(), tenantId: ctx.scope.tenantId, version: 1, createdAt: now, updatedAt: now, deletedAt: null } as unknown as Row);
       await commitWrite(ctx.scope.db, [ctx.scope.insert(table, row as never), ...extra, ...journal(ctx, row, "upsert", "create")], { unique: uniqueRules(row) });
       return spec.toDto(row);
     },
@@ -91,11 +97,12 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
     /**
      * Apply `changes` (undefined fields are left alone) if the client's version is current. `changes` may be a
      * function of the current row, which may also refuse (throw) when the row's state forbids the change.
+     * Changes that leave every field as it is, with no `extra` statements, write nothing and answer the row.
      */
     async update(
       ctx: ServiceContext,
       id: string,
-      changesOrRule: Partial<Omit<Row, keyof EntityRow>> | ((current: Row) => Partial<Omit<Row, keyof EntityRow>>),
+      changesOrRule: Partial<Fields<Row>> | ((current: Row) => Partial<Fields<Row>>),
       expectedVersion: number | undefined,
       extra: (next: Row) => Statement[] = () => [],
     ): Promise<Dto> {
@@ -103,14 +110,17 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
       checkVersion(label, current.version, expectedVersion, () => spec.toDto(current));
       const changes = typeof changesOrRule === "function" ? changesOrRule(current) : changesOrRule;
       const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-      const next = { ...current, ...defined, version: current.version + 1, updatedAt: ctx.request.now } as Row;
+      const next = withSearchText({ ...current, ...defined, version: current.version + 1, updatedAt: ctx.request.now } as Row);
+      const children = extra(next);
+      // Nothing to change: no new version, no feed or audit row; the answer is the row as it is.
+      if (changedFields(current, defined).length === 0 && children.length === 0) return spec.toDto(current);
       const { id: _id, tenantId: _t, createdAt: _c, ...set } = next;
       await commitWrite(
         ctx.scope.db,
         [
           ctx.scope.update(table, set as never, eq(table.id, id), eq(table.version, current.version)),
           expectOneChange(ctx.scope.db),
-          ...extra(next),
+          ...children,
           ...journal(ctx, next, "upsert", "update", { fields: Object.keys(defined) }),
         ],
         { onStale: stale(ctx.scope, id), unique: uniqueRules(next) },
@@ -138,9 +148,17 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
   };
 }
 
-/** The API shape of a plain synced row: every column but tenant and deletion, timestamps as ISO strings. */
+/** Column values as the database returns them: equal when they are the same scalar or the same JSON. */
+const sameValue = (a: unknown, b: unknown) =>
+  a === b || (typeof a === "object" && a !== null && typeof b === "object" && b !== null && JSON.stringify(a) === JSON.stringify(b));
+
+/** The fields of `changes` (undefined: left alone) whose value differs from the row's. */
+export const changedFields = (current: object, changes: Record<string, unknown>) =>
+  Object.keys(changes).filter((k) => changes[k] !== undefined && !sameValue((current as Record<string, unknown>)[k], changes[k]));
+
+/** The API shape of a plain synced row: every column but tenant, deletion and search text, timestamps as ISO strings. */
 export function plainDto<Row extends EntityRow>(row: Row) {
-  const { tenantId: _tenant, deletedAt: _deleted, createdAt, updatedAt, ...rest } = row;
+  const { tenantId: _tenant, deletedAt: _deleted, searchText: _search, createdAt, updatedAt, ...rest } = row as Row & { searchText?: string };
   return { ...rest, createdAt: new Date(createdAt).toISOString(), updatedAt: new Date(updatedAt).toISOString() };
 }
 

@@ -1,10 +1,10 @@
-import { asc, eq, isNull, or } from "drizzle-orm";
+import { asc, eq, isNull } from "drizzle-orm";
 import type { z } from "zod";
 import type { PageQuery } from "../../schema/contracts/common";
 import type { CreateProductBody, Product, UpdateProductBody } from "../../schema/contracts/products";
 import { departments, productSuppliers, products, storePrices, taxGroupRates, taxGroups, taxRates } from "../../schema/db";
 import { toBasisPoints } from "../../schema/money";
-import { contains } from "../db/paging";
+import { matchesSearch, searchText } from "../db/search";
 import type { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound } from "../http/errors";
 import { updateEach } from "./cascade";
@@ -21,7 +21,16 @@ export const productUniqueRules = (row: { sku: string; barcode: string | null })
   { column: "products.barcode", error: () => conflict("BARCODE_TAKEN", `Another product has barcode ${row.barcode}`) },
 ];
 
-const productEntity = entityService({ label: "Product", kind: "product", table: products, toDto: productDto, unique: (row: ProductRow) => productUniqueRules(row) });
+/**
+ * A product's `search_text`: its name, SKU and barcode. Every write of those fields should write it too
+ * (worksheets' apply among them); one that does not gets the database triggers' fold instead (migration 0004),
+ * which SQL can only do for some scripts.
+ */
+export const productSearchText = (p: Pick<ProductRow, "name" | "sku" | "barcode">) => searchText([p.name, p.sku, p.barcode]);
+
+const productEntity = entityService({
+  label: "Product", kind: "product", table: products, toDto: productDto, unique: (row: ProductRow) => productUniqueRules(row), searchText: productSearchText,
+});
 const live = isNull(products.deletedAt);
 
 /** The tax rates of a product (its group's, in the order they apply), reached through the product. */
@@ -52,7 +61,7 @@ export function listProducts(ctx: ServiceContext, query: PageQuery & { search?: 
     ctx,
     query,
     [
-      query.search ? or(contains(products.name, query.search), contains(products.sku, query.search), contains(products.barcode, query.search)) : undefined,
+      matchesSearch(products.searchText, query.search),
       query.departmentId ? eq(products.departmentId, query.departmentId) : undefined,
       query.isActive === undefined ? undefined : eq(products.isActive, query.isActive),
     ],

@@ -1,9 +1,9 @@
-import { asc, eq, or, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { CreateSalesRepBody, UpdateSalesRepBody } from "../../schema/contracts/catalogue";
 import type { PageQuery } from "../../schema/contracts/common";
 import { salesReps, users } from "../../schema/db";
-import { contains } from "../db/paging";
+import { matchesSearch, searchText } from "../db/search";
 import type { TenantScope } from "../db/tenant-scope";
 import { conflict } from "../http/errors";
 import type { ServiceContext } from "./context";
@@ -17,6 +17,7 @@ const entity = entityService({
   kind: "sales_rep",
   table: salesReps,
   toDto: (r: Row) => plainDto(r),
+  searchText: (r: Row) => searchText([r.name, r.code]),
   unique: (r: Row) => [{ column: "sales_reps.code", error: () => conflict("SALES_REP_CODE_TAKEN", `A sales rep with code ${r.code} already exists`) }],
 });
 
@@ -27,7 +28,7 @@ const checkUser = (scope: TenantScope, userId: string | null | undefined) =>
 export const salesRepService = {
   list: (ctx: ServiceContext, q: PageQuery & { search?: string; isActive?: boolean }) =>
     entity.list(ctx, q, [
-      q.search ? or(contains(salesReps.name, q.search), contains(salesReps.code, q.search)) : undefined,
+      matchesSearch(salesReps.searchText, q.search),
       q.isActive === undefined ? undefined : eq(salesReps.isActive, q.isActive),
     ], sql`${asc(salesReps.name)}, ${asc(salesReps.id)}`),
   get: entity.get,

@@ -1,9 +1,9 @@
-import { asc, eq, or, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { PageQuery } from "../../schema/contracts/common";
 import type { CreateStoreBody, Store, UpdateStoreBody } from "../../schema/contracts/stores";
 import { storePins, stores, userStoreRoles } from "../../schema/db";
-import { contains } from "../db/paging";
+import { matchesSearch, searchText } from "../db/search";
 import { conflict } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto } from "./entity";
@@ -13,11 +13,15 @@ type StoreRow = typeof stores.$inferSelect;
 
 export const storeDto = (row: StoreRow): Store => plainDto(row);
 
+/** A store's `search_text`: its name and code (tenant onboarding writes the first store with it). */
+export const storeSearchText = (row: Pick<StoreRow, "name" | "code">) => searchText([row.name, row.code]);
+
 const storeEntity = entityService({
   label: "Store",
   kind: "store",
   table: stores,
   toDto: storeDto,
+  searchText: storeSearchText,
   unique: (row: StoreRow) => [{ column: "stores.code", error: () => conflict("STORE_CODE_TAKEN", `A store with code ${row.code} already exists`) }],
 });
 
@@ -29,7 +33,7 @@ export function listStores(ctx: ServiceContext, query: PageQuery & { search?: st
     ctx,
     query,
     [
-      query.search ? or(contains(stores.name, query.search), contains(stores.code, query.search)) : undefined,
+      matchesSearch(stores.searchText, query.search),
       query.isActive === undefined ? undefined : eq(stores.isActive, query.isActive),
     ],
     asc(stores.code),

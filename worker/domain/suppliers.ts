@@ -1,9 +1,9 @@
-import { asc, eq, or, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { CreateSupplierBody, UpdateSupplierBody } from "../../schema/contracts/catalogue";
 import type { PageQuery } from "../../schema/contracts/common";
 import { productSuppliers, suppliers } from "../../schema/db";
-import { contains } from "../db/paging";
+import { matchesSearch, searchText } from "../db/search";
 import { conflict } from "../http/errors";
 import { updateEach } from "./cascade";
 import type { ServiceContext } from "./context";
@@ -16,13 +16,14 @@ const entity = entityService({
   kind: "supplier",
   table: suppliers,
   toDto: (r: Row) => plainDto(r),
+  searchText: (r: Row) => searchText([r.name, r.code, r.contactName]),
   unique: (r: Row) => [{ column: "suppliers.code", error: () => conflict("SUPPLIER_CODE_TAKEN", `A supplier with code ${r.code} already exists`) }],
 });
 
 export const supplierService = {
   list: (ctx: ServiceContext, q: PageQuery & { search?: string; isActive?: boolean }) =>
     entity.list(ctx, q, [
-      q.search ? or(contains(suppliers.name, q.search), contains(suppliers.code, q.search), contains(suppliers.contactName, q.search)) : undefined,
+      matchesSearch(suppliers.searchText, q.search),
       q.isActive === undefined ? undefined : eq(suppliers.isActive, q.isActive),
     ], sql`${asc(suppliers.name)}, ${asc(suppliers.id)}`),
   get: entity.get,

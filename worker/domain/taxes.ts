@@ -5,11 +5,13 @@ import type { PageQuery } from "../../schema/contracts/common";
 import { products, taxGroupRates, taxGroups, taxRates } from "../../schema/db";
 import { MILLIONTHS_PER_BASIS_POINT, toBasisPoints } from "../../schema/money";
 import { chunkRows } from "../db/batch";
-import { contains, readPage } from "../db/paging";
+import { readPage } from "../db/paging";
+import { matchesSearch, searchText } from "../db/search";
 import type { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound, unprocessable } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto } from "./entity";
+import { inJson } from "./references";
 
 type RateRow = typeof taxRates.$inferSelect;
 type GroupRow = typeof taxGroups.$inferSelect;
@@ -22,6 +24,7 @@ const rates = entityService({
   kind: "tax_rate",
   table: taxRates,
   toDto: rateDto,
+  searchText: (r: RateRow) => searchText([r.name]),
   unique: (r: RateRow) => [{ column: "tax_rates.name", error: () => conflict("TAX_RATE_NAME_TAKEN", `A tax rate named ${r.name} already exists`) }],
 });
 
@@ -31,7 +34,7 @@ const millionthsOf = (b: { rate?: number; rateMillionths?: number }) =>
 
 export const taxRateService = {
   list: (ctx: ServiceContext, q: PageQuery & { search?: string; isActive?: boolean }) =>
-    rates.list(ctx, q, [q.search ? contains(taxRates.name, q.search) : undefined, q.isActive === undefined ? undefined : eq(taxRates.isActive, q.isActive)], asc(taxRates.name)),
+    rates.list(ctx, q, [matchesSearch(taxRates.searchText, q.search), q.isActive === undefined ? undefined : eq(taxRates.isActive, q.isActive)], asc(taxRates.name)),
   get: rates.get,
   create: (ctx: ServiceContext, { rate, rateMillionths, ...b }: z.output<typeof CreateTaxRateBody>) =>
     rates.create(ctx, { ...b, rateMillionths: millionthsOf({ rate, rateMillionths })! }),
@@ -71,6 +74,7 @@ const groups = entityService({
   kind: "tax_group",
   table: taxGroups,
   toDto: (g: GroupRow) => groupDto(g, []),
+  searchText: (g: GroupRow) => searchText([g.name]),
   unique: (g: GroupRow) => [{ column: "tax_groups.name", error: () => conflict("TAX_GROUP_NAME_TAKEN", `A tax group named ${g.name} already exists`) }],
 });
 
@@ -82,13 +86,27 @@ const selectGroups = (scope: TenantScope) => scope.db.select({ ...getTableColumn
  */
 async function groupRatesOf(scope: TenantScope, ids: string[]): Promise<GroupRate[]> {
   if (ids.length === 0) return [];
-  const byId = new Map((await scope.select(taxRates, inArray(taxRates.id, ids), isNull(taxRates.deletedAt))).map((r) => [(r as RateRow).id, r as RateRow]));
+  return ratesNamed(ids, (await scope.select(taxRates, inArray(taxRates.id, ids), isNull(taxRates.deletedAt))) as RateRow[]);
+}
+
+function ratesNamed(ids: string[], rows: RateRow[]): GroupRate[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
   const fields = ids.flatMap((id, i) => (byId.has(id) ? [] : [{ path: `taxRateIds.${i}`, message: "is not a tax rate of this tenant" }]));
   if (fields.length) throw unprocessable("UNKNOWN_REFERENCE", "taxRateIds names rates that do not exist", fields);
   return ids.map((id, sortOrder) => {
     const r = byId.get(id)!;
     return { id, name: r.name, rateMillionths: r.rateMillionths, isCompound: r.isCompound, sortOrder };
   });
+}
+
+/** The rates `ids` names (as groupRatesOf) and the ids of the rates the group holds now, in order: one round trip. */
+async function ratesAndHeld(scope: TenantScope, groupId: string, ids: string[]) {
+  const [rateRows, heldRows] = await scope.db.batch([
+    scope.select(taxRates, inJson(taxRates.id, ids), isNull(taxRates.deletedAt)),
+    scope.db.select({ id: taxGroupRates.taxRateId }).from(taxGroupRates)
+      .where(scope.where(taxGroupRates, eq(taxGroupRates.taxGroupId, groupId))).orderBy(asc(taxGroupRates.sortOrder)),
+  ]);
+  return { rates: ratesNamed(ids, rateRows as RateRow[]), held: heldRows.map((r) => r.id) };
 }
 
 /** Statements that make the group's rates exactly these, in this order. */
@@ -99,7 +117,7 @@ const replaceRates = (scope: TenantScope, groupId: string, ids: string[]) => [
 
 export const taxGroupService = {
   list(ctx: ServiceContext, q: PageQuery & { search?: string }) {
-    const where = ctx.scope.where(taxGroups, isNull(taxGroups.deletedAt), q.search ? contains(taxGroups.name, q.search) : undefined);
+    const where = ctx.scope.where(taxGroups, isNull(taxGroups.deletedAt), matchesSearch(taxGroups.searchText, q.search));
     return readPage(ctx.scope.db, taxGroups, where, selectGroups(ctx.scope).where(where).orderBy(asc(taxGroups.name)), q, (r) => withRatesDto(r as GroupRow & { rates: string }));
   },
   async get(ctx: ServiceContext, id: string) {
@@ -114,11 +132,16 @@ export const taxGroupService = {
     const created = await groups.create(ctx, { id, name: b.name }, replaceRates(ctx.scope, id, b.taxRateIds));
     return { ...created, rates: ratesDto(groupRates) };
   },
-  /** `taxRateIds`, when given, replaces the group's rates (and their order) in the same batch as the group's new version. */
+  /**
+   * `taxRateIds`, when given, replaces the group's rates (and their order) in the same batch as the group's new
+   * version; the same rates in the same order are no change.
+   */
   async update(ctx: ServiceContext, id: string, { version: _v, taxRateIds, ...b }: z.output<typeof UpdateTaxGroupBody>, v: number | undefined) {
-    const groupRates = taxRateIds ? await groupRatesOf(ctx.scope, taxRateIds) : undefined;
-    const updated = await groups.update(ctx, id, b, v, () => (taxRateIds ? replaceRates(ctx.scope, id, taxRateIds) : []));
-    return groupRates ? { ...updated, rates: ratesDto(groupRates) } : taxGroupService.get(ctx, id);
+    const { scope } = ctx;
+    const named = taxRateIds ? await ratesAndHeld(scope, id, taxRateIds) : undefined;
+    const replacing = named && named.held.join() !== taxRateIds!.join();
+    const updated = await groups.update(ctx, id, b, v, () => (replacing ? replaceRates(scope, id, taxRateIds!) : []));
+    return named ? { ...updated, rates: ratesDto(named.rates) } : taxGroupService.get(ctx, id);
   },
   /** A group live products use cannot go (move them to another group first). */
   async remove(ctx: ServiceContext, id: string, v: number | undefined) {

@@ -10,10 +10,11 @@ import { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound } from "../http/errors";
 import type { RequestInfo } from "./context";
 import { DEFAULT_ROLES } from "./default-roles";
-import { DEFAULT_TENDERS } from "./tenders";
+import { changedFields } from "./entity";
+import { DEFAULT_TENDERS, tenderSearchText } from "./tenders";
 import { recordAudit, recordChange } from "./journal";
 import { roleDto } from "./roles";
-import { storeDto } from "./stores";
+import { storeDto, storeSearchText } from "./stores";
 import { replaceStoreAccess } from "./users";
 import { commitWrite, toIso } from "./versioning";
 import { forgetCorsOrigins } from "./cors-origins";
@@ -61,6 +62,7 @@ export async function createTenant(db: Db, env: { PIN_LOOKUP_KEY: string }, requ
     tenantId: tenant.id,
     address: body.store.address ?? null,
     phone: body.store.phone ?? null,
+    searchText: storeSearchText(body.store),
     isActive: true,
     version: 1,
     createdAt: now,
@@ -94,7 +96,7 @@ export async function createTenant(db: Db, env: { PIN_LOOKUP_KEY: string }, requ
     createdAt: now,
     updatedAt: now,
   };
-  const tenderRows = DEFAULT_TENDERS.map((t) => ({ ...t, id: crypto.randomUUID(), isActive: true, version: 1, createdAt: now, updatedAt: now }));
+  const tenderRows = DEFAULT_TENDERS.map((t) => ({ ...t, id: crypto.randomUUID(), searchText: tenderSearchText(t), isActive: true, version: 1, createdAt: now, updatedAt: now }));
   await commitWrite(
     db,
     [
@@ -132,10 +134,11 @@ export const getTenant = async (db: Db, id: string) => tenantDto(await findTenan
 /**
  * Change a tenant's name, tax rounding or origins. Tills price with the tax rounding, so the change goes to the
  * feed; the UPDATE is guarded by the version read, so of two concurrent patches the second is 409 rather than
- * silently writing back the first one's fields as they were before it.
+ * silently writing back the first one's fields as they were before it. A patch that changes nothing writes nothing.
  */
 export async function updateTenant(db: Db, request: RequestInfo, id: string, body: z.output<typeof UpdateTenantBody>) {
   const current = await findTenant(db, id);
+  if (changedFields(current, body).length === 0) return tenantDto(current);
   const next: TenantRow = {
     ...current,
     ...(body.name !== undefined ? { name: body.name } : {}),

@@ -1,9 +1,9 @@
-import { asc, eq, or, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { CreateTenderBody, UpdateTenderBody } from "../../schema/contracts/catalogue";
 import type { PageQuery } from "../../schema/contracts/common";
 import { tenders } from "../../schema/db";
-import { contains } from "../db/paging";
+import { matchesSearch, searchText } from "../db/search";
 import { conflict } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto } from "./entity";
@@ -16,11 +16,15 @@ export const DEFAULT_TENDERS = [
   { code: "CARD", name: "Card", kind: "card", isCash: false, opensDrawer: false, allowsChange: false, sortOrder: 1 },
 ] as const;
 
+/** A tender's `search_text`: its code and name (tenant onboarding writes the default tenders with it). */
+export const tenderSearchText = (r: Pick<Row, "code" | "name">) => searchText([r.code, r.name]);
+
 const entity = entityService({
   label: "Tender",
   kind: "tender",
   table: tenders,
   toDto: (r: Row) => plainDto(r),
+  searchText: tenderSearchText,
   unique: (r: Row) => [{ column: "tenders.code", error: () => conflict("TENDER_CODE_TAKEN", `A tender with code ${r.code} already exists`) }],
 });
 
@@ -28,7 +32,7 @@ export const tenderService = {
   /** In till order (sortOrder, then code); `search` matches code and name. */
   list: (ctx: ServiceContext, q: PageQuery & { search?: string; kind?: Row["kind"]; isActive?: boolean }) =>
     entity.list(ctx, q, [
-      q.search ? or(contains(tenders.code, q.search), contains(tenders.name, q.search)) : undefined,
+      matchesSearch(tenders.searchText, q.search),
       q.kind ? eq(tenders.kind, q.kind) : undefined,
       q.isActive === undefined ? undefined : eq(tenders.isActive, q.isActive),
     ], sql`${asc(tenders.sortOrder)}, ${asc(tenders.code)}`),

@@ -1,5 +1,5 @@
-import { zValidator } from "@hono/zod-validator";
 import type { Hono, MiddlewareHandler } from "hono";
+import { validator } from "hono/validator";
 import { z } from "zod";
 import type { Permission } from "../../schema/permissions";
 import { requireDevice } from "../auth/device";
@@ -8,6 +8,8 @@ import type { AppContext, AppEnv } from "./app";
 import { ok, paged, type Page } from "./envelope";
 import { auditRefusals } from "./refusal-audit";
 import { badRequest, validationFailed, type FieldError } from "./errors";
+import { mountMethodNotAllowed } from "./method-not-allowed";
+import { refuseUnusableText } from "./text-input";
 
 export type AuthKind = "public" | "user" | "operator" | "device";
 type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -78,9 +80,16 @@ function toFields(issues: z.core.$ZodIssue[], location: "params" | "query" | "bo
   });
 }
 
+/**
+ * Validate one input with its schema: first the raw input's text (400 INVALID_TEXT: zod would strip an unknown
+ * key with a NUL silently), then the schema (400 VALIDATION_ERROR naming each field).
+ */
 const validate = (target: "param" | "query" | "json", schema: z.ZodType, location: "params" | "query" | "body") =>
-  zValidator(target, schema, (result) => {
+  validator(target, async (value) => {
+    refuseUnusableText(value, location);
+    const result = await schema.safeParseAsync(value);
     if (!result.success) throw validationFailed(toFields(result.error.issues, location));
+    return result.data;
   }) as unknown as MiddlewareHandler<AppEnv>;
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
@@ -93,10 +102,11 @@ const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+/** The version `If-Match` names; undefined without one, and for `*`, which is any version (RFC 9110). */
 function ifMatchVersion(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
+  if (header === undefined || header.trim() === "*") return undefined;
   const match = header.trim().match(/^(?:W\/)?"?(\d{1,9})"?$/);
-  if (!match) throw badRequest("INVALID_IF_MATCH", "If-Match must be the entity's version, e.g. If-Match: \"3\"");
+  if (!match) throw badRequest("INVALID_IF_MATCH", "If-Match must be the entity's version, e.g. If-Match: \"3\", or * for any version");
   return Number(match[1]);
 }
 
@@ -109,8 +119,9 @@ function expectedVersion(c: AppContext, body: unknown): number | undefined {
   return fromHeader ?? fromBody;
 }
 
+/** Mount the routes under `prefix`, then 405 for their paths' other methods. */
 export function mountRoutes(app: Hono<AppEnv>, prefix: string, routes: AnyRoute[]): MountedRoute[] {
-  return routes.map((def) => {
+  const mounted = routes.map((def): MountedRoute => {
     const chain: MiddlewareHandler<AppEnv>[] = [];
     if (def.auth === "user") chain.push(requireUser);
     if (def.auth === "operator") chain.push(requireOperator);
@@ -136,4 +147,6 @@ export function mountRoutes(app: Hono<AppEnv>, prefix: string, routes: AnyRoute[
     });
     return { method: def.method, path, def };
   });
+  mountMethodNotAllowed(app, mounted);
+  return mounted;
 }
