@@ -166,4 +166,17 @@ describe("search", () => {
     expect((await found("/products", "ÖLKORV")).length).toBe(1);
     expect((await found("/products", "ws-ny-1")).length).toBe(1);
   });
+
+  it("folds a worksheet's products in JS like every other write, also in scripts the SQL backstop does not know", async () => {
+    const applied = async (body: Record<string, unknown>) => {
+      const id = (await created("/worksheets", body)).id;
+      for (const step of ["submit", "approve", "apply"]) expect((await as.patch(`/worksheets/${id}/${step}`)).status, step).toBe(200);
+    };
+    // Deseret has upper and lower case, and is outside the backfill's (and the triggers') replacement table.
+    await applied({ kind: "new_product", name: "Ny", items: [{ product: { sku: "WS-DS-1", name: "\u{10400}\u{10428}pple", sellPrice: 100 } }] });
+    expect((await found("/products", "\u{10428}\u{10428}PPLE")).length).toBe(1);
+    const p = await created("/products", { sku: "WS-DS-2", name: "Plain", sellPrice: 100 });
+    await applied({ kind: "product_update", name: "Byt", items: [{ productId: p.id, changes: { name: "\u{10401}\u{10429}" } }] });
+    expect(await found("/products", "\u{10429}\u{10401}")).toEqual([p.id]);
+  });
 });

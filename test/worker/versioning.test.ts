@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { client } from "./catalogue-fixtures";
-import { api, createTenant, feedOf, journalCounts, operatorToken, type TestTenant } from "./helpers";
+import { api, createTenant, feedOf, journalCounts, operatorToken, userWith, type TestTenant } from "./helpers";
 
 let t: TestTenant;
 let as: ReturnType<typeof client>;
@@ -80,6 +80,20 @@ describe("an update that changes nothing makes no new version", () => {
     expect(res.status).toBe(200);
     expect(res.json.data.version).toBe(1);
     expect({ feed: await feedOf(role.id), journal: await journalCounts(t.tenantId) }).toEqual(before);
+  });
+
+  it("a user given the values and store roles they have, whose sessions live on", async () => {
+    const u = await userWith(t, ["products.create"]);
+    const current = (await as.get(`/users/${u.id}`)).json.data;
+    const before = { feed: await feedOf(u.id), journal: await journalCounts(t.tenantId) };
+    const res = await as.put(`/users/${u.id}`, { displayName: current.displayName, isActive: true, storeRoles: current.storeRoles });
+    expect(res.status).toBe(200);
+    expect(res.json.data.version).toBe(current.version);
+    expect({ feed: await feedOf(u.id), journal: await journalCounts(t.tenantId) }).toEqual(before);
+    // nothing changed, so the user's session was not ended
+    expect((await api("POST", "/api/v1/departments", { token: u.token, body: { name: "Still writing" } })).status).toBe(201);
+    // a real change is one
+    expect((await as.put(`/users/${u.id}`, { displayName: "Someone else" })).json.data.version).toBe(current.version + 1);
   });
 
   it("a tax group's rates named again in the same order; another order is a change", async () => {

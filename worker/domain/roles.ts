@@ -9,7 +9,7 @@ import { contains } from "../db/paging";
 import type { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound } from "../http/errors";
 import type { ServiceContext } from "./context";
-import { entityService } from "./entity";
+import { changedFields, entityService } from "./entity";
 import { Access, accessQuery, checkRoleChange, type AccessRow } from "./grants";
 import { recordAudit, recordChange } from "./journal";
 import { keepingAnAdministrator, lastAdminGuard } from "./last-admin";
@@ -104,6 +104,9 @@ async function changeRole(ctx: ServiceContext, id: string, changes: RoleChanges,
   if (!current) throw notFound("Role");
   checkVersion("Role", current.version, expectedVersion, () => roleDto(current));
   const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as RoleChanges;
+  // An update that changes nothing writes nothing (permissions compare as sets).
+  const asStored = { ...current, permissions: [...current.permissions].sort() };
+  if (changedFields(asStored, { ...defined, ...(defined.permissions ? { permissions: [...defined.permissions].sort() } : {}) }).length === 0) return roleDto(current);
   const next: RoleRow = { ...current, ...defined, version: current.version + 1, updatedAt: request.now };
   checkRoleChange(editor, { name: current.name, current: current.permissions, next: next.permissions }, reach);
   const removed = current.permissions.filter((p) => !next.permissions.includes(p)).sort();

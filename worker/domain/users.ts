@@ -10,6 +10,7 @@ import type { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound, unprocessable, type FieldError } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { Access, accessQuery, checkGrants, checkOutranks, type AccessRow, type RoleGrant } from "./grants";
+import { changedFields } from "./entity";
 import { recordAudit, recordChange } from "./journal";
 import { keepingAnAdministrator, lastAdminGuard } from "./last-admin";
 import { pinLengthOf, pinLengthQuery, withFreshPin, type IssuedPin } from "./pins";
@@ -246,6 +247,11 @@ export async function updateUser(
   const { row: current, storeRoles: currentRoles } = changeable(read, expectedVersion);
   read.checkReferences();
   const storeRoles = named ?? currentRoles;
+  // An update that changes nothing writes nothing: no version, no feed or audit row, no sessions ended.
+  const sameRoles = !named || (named.length === currentRoles.length && named.every((sr) => currentRoles.some((c) => pairKey(c) === pairKey(sr))));
+  const fieldChanges = { username: body.username, displayName: body.displayName, email: body.email === undefined ? undefined : body.email ?? null, isActive: body.isActive };
+  const pinUnchanged = body.pin === undefined || (body.pin === null && current.pinHash === null);
+  if (sameRoles && pinUnchanged && body.password === undefined && changedFields(current, fieldChanges).length === 0) return userDto(current, currentRoles);
   let newStore = false;
   if (named) {
     const before = new Set(currentRoles.map(pairKey));

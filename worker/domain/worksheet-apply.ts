@@ -7,6 +7,7 @@ import type { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound } from "../http/errors";
 import type { ServiceContext } from "./context";
 import { recordAudit, recordChange } from "./journal";
+import { productSearchText } from "./products";
 import { inJson } from "./references";
 import { commitWrite } from "./versioning";
 import { idTaken, namesOf, worksheetReferenceCheck } from "./worksheet-references";
@@ -46,19 +47,21 @@ interface Versioned {
 /** What applying writes, row by row; `version` is the version read, which each write is guarded by. */
 interface ApplyPlan {
   /** The product as it will be, for every product the worksheet changes. */
-  productWrites: (Versioned & ProductFields)[];
+  productWrites: (Versioned & ProductFields & { searchText: string })[];
   /** Products named only for their store prices: not written, but still required to be as read. */
   productsAsRead: Versioned[];
   storePriceUpdates: (Versioned & { storeId: string; price: number })[];
   storePriceInserts: { id: string; storeId: string; productId: string; price: number }[];
-  newProducts: ({ id: string } & ProductFields)[];
+  newProducts: ({ id: string; searchText: string } & ProductFields)[];
 }
 
 function planApply(sheet: WorksheetRow, items: ItemRow[], productById: Map<string, ProductRow>, storePrices: StorePriceRow[]): ApplyPlan {
   const plan: ApplyPlan = { productWrites: [], productsAsRead: [], storePriceUpdates: [], storePriceInserts: [], newProducts: [] };
   const storePriceOf = new Map(storePrices.map((sp) => [`${sp.storeId}/${sp.productId}`, sp]));
-  const write = (product: ProductRow, set: Partial<ProductFields>) =>
-    plan.productWrites.push({ id: product.id, version: product.version, ...(Object.fromEntries(PRODUCT_FIELDS.map((f) => [f, product[f]])) as ProductFields), ...set });
+  const write = (product: ProductRow, set: Partial<ProductFields>) => {
+    const next = { ...(Object.fromEntries(PRODUCT_FIELDS.map((f) => [f, product[f]])) as ProductFields), ...set };
+    plan.productWrites.push({ id: product.id, version: product.version, ...next, searchText: productSearchText(next) });
+  };
 
   for (const item of items) {
     const changes = item.changes as Record<string, unknown>;
@@ -91,11 +94,11 @@ function planApply(sheet: WorksheetRow, items: ItemRow[], productById: Map<strin
         break;
       case "new_product": {
         const fields = changes.product as Record<string, unknown>;
-        plan.newProducts.push({
-          id: (fields.id as string | undefined) ?? crypto.randomUUID(),
+        const product: ProductFields = {
           barcode: null, description: null, departmentId: null, taxGroupId: null, costPrice: 0, trackStock: true, isActive: true,
           ...(pickProductFields(fields) as Pick<ProductFields, "sku" | "name" | "sellPrice">),
-        });
+        };
+        plan.newProducts.push({ id: (fields.id as string | undefined) ?? crypto.randomUUID(), ...product, searchText: productSearchText(product) });
         break;
       }
     }
@@ -115,7 +118,7 @@ function writeStatements(scope: TenantScope, plan: ApplyPlan, now: number): Stat
   const statements: Statement[] = [];
   const { productWrites, productsAsRead, storePriceUpdates, storePriceInserts, newProducts } = plan;
   if (productWrites.length) {
-    const set = Object.fromEntries(PRODUCT_FIELDS.map((f) => [f, jsonField(f)]));
+    const set = Object.fromEntries([...PRODUCT_FIELDS, "searchText"].map((f) => [f, jsonField(f)]));
     statements.push(
       db.update(products).set({ ...set, version: sql`${products.version} + 1`, updatedAt: now }).from(jsonRows(productWrites)).where(asRead(scope, products)),
       expectChanges(db, productWrites.length),
