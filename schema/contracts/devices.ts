@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Id, Timestamp, Version } from "./common";
 import { StoreCode } from "./stores";
+import { Name } from "./text";
 
 export const DEVICE_KINDS = ["register", "bridge", "sync"] as const;
 
@@ -52,13 +53,13 @@ export const StoreRegisterParams = z.object({ storeId: Id, registerId: Id });
 export const CreateRegisterBody = z.object({
   id: Id.optional(),
   code: RegisterCode,
-  name: z.string().trim().min(1).max(100),
+  name: Name(100),
 });
 
 export const UpdateRegisterBody = z.object({
   version: Version.optional(),
   code: RegisterCode.optional(),
-  name: z.string().trim().min(1).max(100).optional(),
+  name: Name(100).optional(),
   /** Deactivating a register revokes its till's credential. */
   isActive: z.boolean().optional(),
 });
@@ -67,7 +68,7 @@ export const RegisterWithPairing = Register.extend({ pairing: Pairing });
 
 export const CreateDeviceBody = z.object({
   kind: z.enum(["bridge", "sync"]),
-  name: z.string().trim().min(1).max(100),
+  name: Name(100),
 });
 
 export const DeviceWithPairing = Device.extend({ pairing: Pairing });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MultiLineText } from "./text";
 import { Id, Money, Name, Timestamp, Version } from "./common";
 import { CreateProductBody, UpdateProductBody } from "./products";
 
@@ -19,7 +20,7 @@ const NewProduct = z.object({ product: CreateProductBody });
 
 const common = {
   name: Name(200),
-  notes: z.string().max(2000).nullish(),
+  notes: MultiLineText(2000).nullish(),
 };
 const unique = (ids: string[]) => new Set(ids).size === ids.length;
 const items = <T extends z.ZodType>(item: T) => z.array(item).max(MAX_WORKSHEET_CHANGES);
@@ -59,7 +60,7 @@ export type WorksheetBody = z.output<typeof WorksheetBody>;
 
 export const UpdateWorksheetBody = z.intersection(WorksheetBody, z.object({ version: Version.optional() }));
 
-export const RejectWorksheetBody = z.object({ version: Version.optional(), reason: z.string().trim().min(1).max(1000) });
+export const RejectWorksheetBody = z.object({ version: Version.optional(), reason: MultiLineText(1000).min(1, "must not be empty") });
 
 export const WorksheetListQuery = z.object({
   status: z.enum(WORKSHEET_STATUSES).optional(),

@@ -191,6 +191,7 @@ export const specials = sqliteTable("specials", {
   startsAt: text("starts_at").notNull(),
   endsAt: text("ends_at").notNull(),
   isActive: bool("is_active").notNull().default(true),
+  searchText: searchText(),
   ...syncedColumns(),
 }, (t) => [index("specials_tenant_window_idx").on(t.tenantId, t.endsAt)]);
 

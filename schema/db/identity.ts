@@ -1,5 +1,5 @@
 import { sqliteTable, text, integer, uniqueIndex, index, primaryKey } from "drizzle-orm/sqlite-core";
-import { bool, syncedColumns, tenantId } from "./columns";
+import { bool, searchText, syncedColumns, tenantId } from "./columns";
 import { stores } from "./tenants";
 
 export const users = sqliteTable("users", {
@@ -17,6 +17,8 @@ export const users = sqliteTable("users", {
   failedAttempts: integer("failed_attempts").notNull().default(0),
   lockedUntil: integer("locked_until"),
   lastLoginAt: integer("last_login_at"),
+  /** Username and display name, folded for search (worker/db/search.ts). */
+  searchText: searchText(),
   ...syncedColumns(),
 }, (t) => [uniqueIndex("users_tenant_username_uq").on(t.tenantId, t.username)]);
 
@@ -27,6 +29,7 @@ export const roles = sqliteTable("roles", {
   description: text("description"),
   /** Permission strings from schema/permissions.ts, JSON array. */
   permissions: text("permissions", { mode: "json" }).$type<string[]>().notNull(),
+  searchText: searchText(),
   ...syncedColumns(),
 }, (t) => [uniqueIndex("roles_tenant_name_uq").on(t.tenantId, t.name)]);
 

@@ -143,6 +143,21 @@ describe("search", () => {
     for (const q of ["från förr", "FRÅN", "old-1"]) expect(await found("/departments", q), q).toEqual([departmentId]);
   });
 
+  it("finds users and roles written before their search column existed, once their backfill has run", async () => {
+    const now = Date.now();
+    const userId = crypto.randomUUID();
+    const roleId = crypto.randomUUID();
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO users (id, tenant_id, username, display_name, password_hash, created_at, updated_at) VALUES (?, ?, ?, 'ÅKE ÖST', 'x', ?, ?)").bind(userId, t.tenantId, uniqueName(), now, now),
+      env.DB.prepare("INSERT INTO roles (id, tenant_id, name, permissions, created_at, updated_at) VALUES (?, ?, 'ГЛАВНЫЙ', '[]', ?, ?)").bind(roleId, t.tenantId, now, now),
+    ]);
+    expect(await found("/users", "åke")).toEqual([]);
+    const backfill = env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_search_text_people.sql"))!;
+    await env.DB.batch(backfill.queries.filter((q) => !/^ALTER TABLE/.test(q.trim())).map((q) => env.DB.prepare(q)));
+    expect(await found("/users", "åke öst")).toEqual([userId]);
+    expect(await found("/roles", "главный")).toEqual([roleId]);
+  });
+
   it("finds a product written straight to the database, without search_text, and renamed there", async () => {
     const now = Date.now();
     const id = crypto.randomUUID();
@@ -179,4 +194,23 @@ describe("search", () => {
     await applied({ kind: "product_update", name: "Byt", items: [{ productId: p.id, changes: { name: "\u{10401}\u{10429}" } }] });
     expect(await found("/products", "\u{10429}\u{10401}")).toEqual([p.id]);
   });
+
+  it("finds staff, roles and specials in every script too", async () => {
+    const role = await created("/roles", { name: "Kassörska Östermalm", permissions: ["pos.sell"] });
+    const user = await created("/users", { username: uniqueName(), displayName: "Åsa Öberg", issuePin: false, password: "a long enough password", storeRoles: [{ storeId: t.storeId, roleId: role.id }] });
+    const department = await created("/departments", { name: "Soppor" });
+    const special = await created("/specials", { name: "Ärtsoppa & Pannkakor", kind: "percent", value: 500, departmentId: department.id, startsAt: "2030-02-01T00:00", endsAt: "2030-02-02T00:00" });
+    expect(await found("/users", "åsa ö")).toEqual([user.id]);
+    expect(await found("/users", "ÅSA")).toEqual([user.id]);
+    expect(await found("/roles", "kassörska östermalm")).toEqual([role.id]);
+    expect(await found("/specials", "ÄRTSOPPA")).toEqual([special.id]);
+    // a rename is found by its new name only
+    expect((await as.put(`/users/${user.id}`, { displayName: "Ösa Ämne" })).status).toBe(200);
+    expect(await found("/users", "åsa")).toEqual([]);
+    expect(await found("/users", "ÖSA")).toEqual([user.id]);
+    expect((await as.put(`/roles/${role.id}`, { name: "Chef Södermalm" })).status).toBe(200);
+    expect(await found("/roles", "SÖDER")).toEqual([role.id]);
+  });
 });
+
+const uniqueName = () => `u${crypto.randomUUID().slice(0, 8)}`;

@@ -63,6 +63,16 @@ describe("enrolment", () => {
     expect(current.json.data).toMatchObject({ device: { id: pairing.deviceId }, store: { code: "S001" }, register: { code: "T01" } });
   });
 
+  it("refuses a register or device name that a till or printer would take as commands", async () => {
+    const t = await createTenant();
+    for (const name of ["Till\u001b@", "Till\r\n2", "\u202eTill"]) {
+      const res = await createRegister(t, { code: "T01", name });
+      expectError(res, 400, "VALIDATION_ERROR");
+      expect(res.json.fields.map((f: { path: string }) => f.path)).toEqual(["name"]);
+    }
+    expectError(await api("POST", `/api/v1/stores/${t.storeId}/devices`, { token: t.adminToken, body: { kind: "bridge", name: "B\u0007" } }), 400, "VALIDATION_ERROR");
+  });
+
   it("lets only one of two simultaneous pairings with one code win", async () => {
     const t = await createTenant();
     const { pairing } = (await createRegister(t, { code: "T01", name: "Till 1" })).json.data;

@@ -22,13 +22,3 @@ export async function readPage<Row, Item>(
   const [[totalRow], items] = (await db.batch([counted, pageRows as never])) as unknown as [[{ total: number }], Row[]];
   return { items: items.map(toItem), total: totalRow?.total ?? 0, page: page.page, pageSize: page.pageSize };
 }
-
-/**
- * `column` contains `text`, ASCII case-insensitively (as LIKE was), with no pattern to escape or to outgrow D1's
- * 50-byte LIKE limit; blank text is no condition, as on every list. For tables with no search column: the
- * catalogue's lists use matchesSearch (search.ts), which folds every script.
- */
-export function contains(column: SQL | SQLiteTable[keyof SQLiteTable], text: string): SQL {
-  const trimmed = text.trim();
-  return trimmed ? sql`instr(lower(${column}), lower(${trimmed})) > 0` : sql`1 = 1`;
-}

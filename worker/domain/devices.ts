@@ -145,7 +145,7 @@ export async function listRegisters(ctx: ServiceContext, storeId: string) {
 /** Create a register and its till device; the answer carries the till's one-time pairing code. */
 export async function createRegister(ctx: ServiceContext, env: DeviceEnv, storeId: string, body: z.output<typeof CreateRegisterBody>) {
   const { scope, actor } = ctx;
-  const [storeRows, permissionRows] = await scope.db.batch([storeQuery(scope, storeId), permissionsInStoreQuery(scope, actor.userId, storeId)]);
+  const [storeRows, permissionRows] = await scope.db.batch([storeQuery(scope, storeId), permissionsInStoreQuery(scope, actor.userId)]);
   requireInStore(storeRows, permissionRows, "stores.edit");
   const id = body.id ?? crypto.randomUUID();
   const device = await newDevice(ctx, env, { storeId, kind: "register", registerId: id, name: body.name });
@@ -158,7 +158,7 @@ export async function updateRegister(ctx: ServiceContext, storeId: string, regis
   const { scope, actor } = ctx;
   const [storeRows, permissionRows, registerRows, deviceRows] = await scope.db.batch([
     storeQuery(scope, storeId),
-    permissionsInStoreQuery(scope, actor.userId, storeId),
+    permissionsInStoreQuery(scope, actor.userId),
     scope.select(registers, eq(registers.id, registerId), eq(registers.storeId, storeId), isNull(registers.deletedAt)),
     liveDeviceOfRegister(scope, storeId, registerId),
   ]);
@@ -181,7 +181,7 @@ export async function repairRegister(ctx: ServiceContext, env: DeviceEnv, storeI
   const { scope, actor } = ctx;
   const [storeRows, permissionRows, registerRows] = await scope.db.batch([
     storeQuery(scope, storeId),
-    permissionsInStoreQuery(scope, actor.userId, storeId),
+    permissionsInStoreQuery(scope, actor.userId),
     scope.select(registers, eq(registers.id, registerId), eq(registers.storeId, storeId), isNull(registers.deletedAt)),
   ]);
   requireInStore(storeRows, permissionRows, "stores.edit");
@@ -207,7 +207,7 @@ export async function listDevices(ctx: ServiceContext, storeId: string) {
 /** Enrol the store's bridge or a sync client: a device with a one-time pairing code. */
 export async function createDevice(ctx: ServiceContext, env: DeviceEnv, storeId: string, body: z.output<typeof CreateDeviceBody>) {
   const { scope, actor } = ctx;
-  const [storeRows, permissionRows] = await scope.db.batch([storeQuery(scope, storeId), permissionsInStoreQuery(scope, actor.userId, storeId)]);
+  const [storeRows, permissionRows] = await scope.db.batch([storeQuery(scope, storeId), permissionsInStoreQuery(scope, actor.userId)]);
   requireInStore(storeRows, permissionRows, "stores.edit");
   const device = await newDevice(ctx, env, { storeId, kind: body.kind, registerId: null, name: body.name });
   await commit(scope.db, device.statements);
@@ -220,7 +220,7 @@ export async function revokeDevice(ctx: ServiceContext, deviceId: string) {
   const [found] = await scope.select(devices, eq(devices.id, deviceId), isNull(devices.deletedAt));
   const device = found as DeviceRow | undefined;
   if (!device) throw notFound("Device");
-  const [storeRows, permissionRows] = await scope.db.batch([storeQuery(scope, device.storeId), permissionsInStoreQuery(scope, actor.userId, device.storeId)]);
+  const [storeRows, permissionRows] = await scope.db.batch([storeQuery(scope, device.storeId), permissionsInStoreQuery(scope, actor.userId)]);
   requireInStore(storeRows, permissionRows, "stores.edit");
   if (device.revokedAt === null) {
     await commit(scope.db, [...revokeStatements(ctx, eq(devices.id, deviceId)), audit(ctx, "device.revoke", deviceId, { kind: device.kind, storeId: device.storeId })]);

@@ -5,7 +5,7 @@ import type { CreateRoleBody, Role, RolePermissionsBody, UpdateRoleBody } from "
 import { refreshTokens, roles, sessions, stores, userStoreRoles } from "../../schema/db";
 import { isPermission, PERMISSIONS, permissionGroup, type Permission } from "../../schema/permissions";
 import { expectOneChange, type Statement } from "../db/batch";
-import { contains } from "../db/paging";
+import { matchesSearch, searchText } from "../db/search";
 import type { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound } from "../http/errors";
 import type { ServiceContext } from "./context";
@@ -27,11 +27,15 @@ export const roleDto = (r: RoleRow): Role => ({
   updatedAt: toIso(r.updatedAt),
 });
 
+/** What a roles list search matches: the name, folded. */
+export const roleSearchText = (r: Pick<RoleRow, "name">) => searchText([r.name]);
+
 const roleEntity = entityService({
   label: "Role",
   kind: "role",
   table: roles,
   toDto: roleDto,
+  searchText: (row: RoleRow) => roleSearchText(row),
   unique: (row: RoleRow) => [{ column: "roles.name", error: () => conflict("ROLE_NAME_TAKEN", `A role named ${row.name} already exists`) }],
 });
 
@@ -48,7 +52,7 @@ export const permissionCatalogue = () =>
 export const getRole = roleEntity.get;
 
 export const listRoles = (ctx: ServiceContext, query: PageQuery & { search?: string }) =>
-  roleEntity.list(ctx, query, [query.search ? contains(roles.name, query.search) : undefined], asc(roles.name));
+  roleEntity.list(ctx, query, [matchesSearch(roles.searchText, query.search)], asc(roles.name));
 
 const NONE = "00000000-0000-0000-0000-000000000000";
 
@@ -112,7 +116,7 @@ async function changeRole(ctx: ServiceContext, id: string, changes: RoleChanges,
   const removed = current.permissions.filter((p) => !next.permissions.includes(p)).sort();
   const added = next.permissions.filter((p) => !current.permissions.includes(p)).sort();
   const statements: Statement[] = [
-    scope.update(roles, { ...defined, version: next.version, updatedAt: next.updatedAt }, eq(roles.id, id), eq(roles.version, current.version)),
+    scope.update(roles, { ...defined, searchText: roleSearchText(next), version: next.version, updatedAt: next.updatedAt }, eq(roles.id, id), eq(roles.version, current.version)),
     expectOneChange(scope.db),
   ];
   if (removed.length) statements.push(...endHolderSessions(scope, id, request.now), lastAdminGuard(scope));

@@ -2,7 +2,7 @@ import { asc, eq, gt, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { specialProblems, type ActiveSpecialsQuery, type CreateSpecialBody, type Special, type SpecialQuery, type UpdateSpecialBody } from "../../schema/contracts/specials";
 import { departments, products, specials, stores } from "../../schema/db";
-import { contains } from "../db/paging";
+import { matchesSearch, searchText } from "../db/search";
 import type { TenantScope } from "../db/tenant-scope";
 import type { Statement } from "../db/batch";
 import { notFound, unprocessable, validationFailed, type FieldError } from "../http/errors";
@@ -37,7 +37,7 @@ export const specialDto = (r: SpecialRow): Special => ({
   updatedAt: toIso(r.updatedAt),
 });
 
-const entity = entityService({ label: "Special", kind: "special", table: specials, toDto: specialDto });
+const entity = entityService({ label: "Special", kind: "special", table: specials, toDto: specialDto, searchText: (r: SpecialRow) => searchText([r.name]) });
 
 /** The special is on in the store whose wall clock reads `localTime`: switched on, the store included, inside the window. */
 export function specialIsOn(s: Pick<SpecialRow, "isActive" | "storeIds" | "startsAt" | "endsAt">, storeId: string, localTime: LocalDateTime): boolean {
@@ -75,7 +75,7 @@ export function listSpecials(ctx: ServiceContext, q: z.output<typeof SpecialQuer
     ctx,
     q,
     [
-      q.search ? contains(specials.name, q.search) : undefined,
+      matchesSearch(specials.searchText, q.search),
       q.isActive === undefined ? undefined : eq(specials.isActive, q.isActive),
       q.storeId ? listsStore(q.storeId) : undefined,
       q.productId ? listsProduct(q.productId) : undefined,

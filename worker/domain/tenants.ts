@@ -13,9 +13,9 @@ import { DEFAULT_ROLES } from "./default-roles";
 import { changedFields } from "./entity";
 import { DEFAULT_TENDERS, tenderSearchText } from "./tenders";
 import { recordAudit, recordChange } from "./journal";
-import { roleDto } from "./roles";
+import { roleDto, roleSearchText } from "./roles";
 import { storeDto, storeSearchText } from "./stores";
-import { replaceStoreAccess } from "./users";
+import { replaceStoreAccess, userSearchText } from "./users";
 import { commitWrite, toIso } from "./versioning";
 import { forgetCorsOrigins } from "./cors-origins";
 
@@ -75,6 +75,7 @@ export async function createTenant(db: Db, env: { PIN_LOOKUP_KEY: string }, requ
     name: r.name,
     description: r.description,
     permissions: [...r.permissions],
+    searchText: roleSearchText(r),
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -92,6 +93,7 @@ export async function createTenant(db: Db, env: { PIN_LOOKUP_KEY: string }, requ
     pinHash: pin.hash,
     pinLookup: pin.lookup,
     isActive: true,
+    searchText: userSearchText({ username: body.admin.username, displayName: body.admin.displayName }),
     version: 1,
     createdAt: now,
     updatedAt: now,

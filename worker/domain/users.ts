@@ -5,7 +5,8 @@ import type { CreateUserBody, UpdateUserBody, User, UserWithIssuedPin } from "..
 import { roles, storePins, stores, users, userStoreRoles } from "../../schema/db";
 import { hashSecret } from "../auth/credentials";
 import { chunkRows, expectOneChange, type Statement } from "../db/batch";
-import { contains, readPage } from "../db/paging";
+import { readPage } from "../db/paging";
+import { matchesSearch, searchText } from "../db/search";
 import type { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound, unprocessable, type FieldError } from "../http/errors";
 import type { ServiceContext } from "./context";
@@ -42,6 +43,9 @@ export const userDto = (u: UserRow, storeRoles: StoreRole[]): User => ({
   updatedAt: toIso(u.updatedAt),
 });
 
+/** What a users list search matches: username and display name, folded. */
+export const userSearchText = (u: Pick<UserRow, "username" | "displayName">) => searchText([u.username, u.displayName]);
+
 export const withRolesDto = (row: UserWithRoles) => {
   const { storeRoles, ...user } = row;
   return userDto(user, JSON.parse(storeRoles) as StoreRole[]);
@@ -54,7 +58,7 @@ export function listUsers(ctx: ServiceContext, query: PageQuery & { search?: str
   const where = scope.where(
     users,
     live,
-    query.search ? or(contains(users.username, query.search), contains(users.displayName, query.search)) : undefined,
+    matchesSearch(users.searchText, query.search),
     query.storeId ? sql`${users.id} IN (SELECT ${userStoreRoles.userId} FROM ${userStoreRoles} WHERE ${userStoreRoles.storeId} = ${query.storeId})` : undefined,
     query.isActive === undefined ? undefined : eq(users.isActive, query.isActive),
   );
@@ -194,6 +198,7 @@ export async function createUser(ctx: ServiceContext, env: { PIN_LOOKUP_KEY: str
       failedAttempts: 0,
       lockedUntil: null,
       lastLoginAt: null,
+      searchText: userSearchText({ username: body.username, displayName: body.displayName }),
       version: 1,
       createdAt: request.now,
       updatedAt: request.now,
@@ -289,7 +294,7 @@ export async function updateUser(
       scope.update(
         users,
         {
-          username: next.username, displayName: next.displayName, email: next.email, isActive: next.isActive,
+          username: next.username, displayName: next.displayName, email: next.email, isActive: next.isActive, searchText: userSearchText(next),
           passwordHash: next.passwordHash, pinHash: next.pinHash, pinLookup: next.pinLookup, version: next.version, updatedAt: next.updatedAt,
         },
         eq(users.id, id),
@@ -352,7 +357,7 @@ export async function deleteUser(ctx: ServiceContext, id: string, expectedVersio
       [
         scope.update(
           users,
-          { username: `deleted.${id}`, passwordHash: null, pinHash: null, pinLookup: null, version, updatedAt: request.now, deletedAt: request.now },
+          { username: `deleted.${id}`, searchText: "", passwordHash: null, pinHash: null, pinLookup: null, version, updatedAt: request.now, deletedAt: request.now },
           eq(users.id, id),
           eq(users.version, current.version),
         ),

@@ -96,7 +96,7 @@ export function openApiDocument(routes: MountedRoute[]) {
       parameters: [
         ...parameters(def.params, "path"),
         ...parameters(def.query, "query"),
-        ...(def.versioned ? [{ name: "If-Match", in: "header", required: false, schema: { type: "string" }, description: "The version you saw, e.g. \"3\"" }] : []),
+        ...(def.versioned ? [{ name: "If-Match", in: "header", required: false, schema: { type: "string" }, description: "The version you saw, e.g. \"3\"; * for any version" }] : []),
       ],
       ...(def.body ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(def.body, "input") } } } } : {}),
       responses,
