@@ -88,10 +88,11 @@ async function deviceContext(db: Db, credential: string, request: RequestInfo) {
 }
 
 /** Checks on the device found by the first batch: valid, its store active, its counter within the limit. */
-function checkDevice(found: { device?: DeviceRow; store?: StoreRow; counters: unknown[] }, request: RequestInfo) {
+async function checkDevice(db: Db, found: { device?: DeviceRow; store?: StoreRow; counters: unknown[] }, request: RequestInfo) {
   const { device, store } = found;
   if (!device || !store) {
     refuseOverLimit(counterOf(found.counters[1], addressKey(request.ip)), ADDRESS_POLICY, request.now);
+    await commit(db, failureAudit(db, request, { tenantId: null, action: "auth.device_invalid", detail: { reason: "unknown, unpaired or revoked device credential" } }));
     throw invalidDevice();
   }
   if (!store.isActive || store.deletedAt !== null) throw forbidden(`Store ${store.code} is inactive`, "STORE_INACTIVE");
@@ -145,10 +146,10 @@ export async function login(db: Db, env: AuthEnv, request: RequestInfo, body: z.
   const tenant = tenantRows[0];
   const user = userRows[0];
 
-  let found: ReturnType<typeof checkDevice> | undefined;
+  let found: Awaited<ReturnType<typeof checkDevice>> | undefined;
   const ipCounter = device ? undefined : counterOf(results[3], ipKey);
   if (device) {
-    found = checkDevice({ device: (results[3] as DeviceRow[])[0], store: (results[4] as StoreRow[])[0], counters: [results[5], results[6]] }, request);
+    found = await checkDevice(db, { device: (results[3] as DeviceRow[])[0], store: (results[4] as StoreRow[])[0], counters: [results[5], results[6]] }, request);
     if (body.tenant && body.tenant !== tenant?.slug) throw badRequest("DEVICE_MISMATCH", "This device belongs to another tenant");
   } else {
     refuseOverLimit(ipCounter, ADDRESS_POLICY, request.now, "TOO_MANY_ATTEMPTS", "Too many failed sign-ins from here; wait and try again");
@@ -211,7 +212,7 @@ export async function pinLogin(db: Db, env: AuthEnv, request: RequestInfo, body:
       .innerJoin(roles, eq(roles.id, userStoreRoles.roleId))
       .where(and(pinMatch, isNull(roles.deletedAt))),
   ]);
-  const found = checkDevice({ device: (deviceRows as DeviceRow[])[0], store: (storeRows as StoreRow[])[0], counters: [devCounter, ipCounter] }, request);
+  const found = await checkDevice(db, { device: (deviceRows as DeviceRow[])[0], store: (storeRows as StoreRow[])[0], counters: [devCounter, ipCounter] }, request);
   const tenant = (tenantRows as { id: string; slug: string }[])[0]!;
   if ((body.tenant && body.tenant !== tenant.slug) || (body.store && body.store !== found.store.id && body.store !== found.store.code)) {
     throw badRequest("DEVICE_MISMATCH", `This device belongs to store ${found.store.code} of tenant ${tenant.slug}`);
