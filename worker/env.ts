@@ -11,4 +11,6 @@ export interface Env {
   OPERATOR_SECRET: string;
   /** Issuer written into and required of access tokens. */
   JWT_ISSUER?: string;
+  /** One StoreHub Durable Object per store. */
+  STORE_HUB: DurableObjectNamespace<import("./store/hub").StoreHub>;
 }

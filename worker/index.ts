@@ -1,3 +1,4 @@
 import { app } from "./app";
 
+export { StoreHub } from "./store/hub";
 export default app;

@@ -3,3 +3,4 @@ export * from "./identity";
 export * from "./journal";
 export * from "./catalogue";
 export * from "./devices";
+export * from "./checkout";
