@@ -46,6 +46,7 @@ export const Tenant = z.object({
   taxRounding: z.enum(["line", "document"]),
   corsOrigins: z.array(z.string()),
   pinLength: z.int(),
+  allowUnreferencedReturns: z.boolean(),
   version: z.int(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -58,6 +59,8 @@ export const CreateTenantBody = z.object({
   taxRounding: z.enum(["line", "document"]).default("line"),
   corsOrigins: z.array(Origin).max(50).default([]),
   pinLength: PinLength.default(DEFAULT_PIN_LENGTH),
+  /** Returns without the original receipt, by users holding pos.void. */
+  allowUnreferencedReturns: z.boolean().default(false),
   store: CreateStoreBody.omit({ id: true, isActive: true }),
   admin: z
     .object({
@@ -75,6 +78,7 @@ export const UpdateTenantBody = z.object({
   taxRounding: z.enum(["line", "document"]).optional(),
   corsOrigins: z.array(Origin).max(50).optional(),
   pinLength: PinLength.optional(),
+  allowUnreferencedReturns: z.boolean().optional(),
 });
 
 export const CreateTenantResult = z.object({

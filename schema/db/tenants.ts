@@ -13,6 +13,8 @@ export const tenants = sqliteTable("tenants", {
   corsOrigins: text("cors_origins", { mode: "json" }).$type<string[]>().notNull().default([]),
   /** Digits of the PINs the server generates for this tenant's users (4 to 8). */
   pinLength: integer("pin_length").notNull().default(4),
+  /** Returns without the original receipt are allowed (to users holding pos.void), marked as such. */
+  allowUnreferencedReturns: bool("allow_unreferenced_returns").notNull().default(false),
   ...syncedColumns(),
 }, (t) => [uniqueIndex("tenants_slug_uq").on(t.slug)]);
 

@@ -161,7 +161,7 @@ describe("tenants", () => {
       const res = await getTenant(t.tenantId);
       expect(res.status).toBe(200);
       expect(res.json.data).toEqual({
-        id: t.tenantId, slug: t.slug, name: `Tenant ${t.slug}`, currency: "SEK", taxRounding: "line", corsOrigins: [], pinLength: 4, version: 1,
+        id: t.tenantId, slug: t.slug, name: `Tenant ${t.slug}`, currency: "SEK", taxRounding: "line", corsOrigins: [], pinLength: 4, allowUnreferencedReturns: false, version: 1,
         createdAt: expect.any(String), updatedAt: expect.any(String),
       });
       const unknown = await getTenant(crypto.randomUUID());

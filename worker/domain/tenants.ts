@@ -29,6 +29,7 @@ export const tenantDto = (t: TenantRow) => ({
   taxRounding: t.taxRounding,
   corsOrigins: t.corsOrigins,
   pinLength: t.pinLength,
+  allowUnreferencedReturns: t.allowUnreferencedReturns,
   version: t.version,
   createdAt: toIso(t.createdAt),
   updatedAt: toIso(t.updatedAt),
@@ -50,6 +51,7 @@ export async function createTenant(db: Db, env: { PIN_LOOKUP_KEY: string }, requ
     taxRounding: body.taxRounding,
     corsOrigins: body.corsOrigins,
     pinLength: body.pinLength,
+    allowUnreferencedReturns: body.allowUnreferencedReturns,
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -147,13 +149,14 @@ export async function updateTenant(db: Db, request: RequestInfo, id: string, bod
     ...(body.taxRounding !== undefined ? { taxRounding: body.taxRounding } : {}),
     ...(body.corsOrigins !== undefined ? { corsOrigins: body.corsOrigins } : {}),
     ...(body.pinLength !== undefined ? { pinLength: body.pinLength } : {}),
+    ...(body.allowUnreferencedReturns !== undefined ? { allowUnreferencedReturns: body.allowUnreferencedReturns } : {}),
     version: current.version + 1,
     updatedAt: request.now,
   };
   await commitWrite(
     db,
     [
-      db.update(tenants).set({ name: next.name, taxRounding: next.taxRounding, corsOrigins: next.corsOrigins, pinLength: next.pinLength, version: next.version, updatedAt: next.updatedAt })
+      db.update(tenants).set({ name: next.name, taxRounding: next.taxRounding, corsOrigins: next.corsOrigins, pinLength: next.pinLength, allowUnreferencedReturns: next.allowUnreferencedReturns, version: next.version, updatedAt: next.updatedAt })
         .where(and(eq(tenants.id, id), eq(tenants.version, current.version))),
       expectOneChange(db),
       recordChange(new TenantScope(db, id), { entity: "tenant", entityId: id, op: "upsert", version: next.version }, request.now),

@@ -1,0 +1,1 @@
+ALTER TABLE `tenants` ADD `allow_unreferenced_returns` integer DEFAULT false NOT NULL;
