@@ -19,7 +19,7 @@ export const ReceiptNumber = SingleLineText(40).min(1, "must not be empty");
 export const SaleLineTaxBody = z.object({
   taxRateName: SingleLineText(200).optional(),
   /** Basis points, as the spec has it (informational: the edge knows the product's rates). */
-  rate: BasisPoints.optional(),
+  rate: BasisPoints.nullish(),
   taxAmount: SignedMoney,
   isCompound: z.boolean().optional(),
   sortOrder: z.int().optional(),
@@ -34,7 +34,7 @@ export const SaleItemBody = z.object({
   /** Per unit, never negative: the price the till sold at (it may differ from the catalogue's: an override). */
   unitPrice: Money,
   /** Basis points of the line's (first) rate, as the spec has it; informational. */
-  taxRate: BasisPoints.optional(),
+  taxRate: BasisPoints.nullish(),
   /** The line's tax, all rates together (negative on a return line). */
   taxAmount: SignedMoney,
   /** A magnitude: it lowers the line in its own direction. */
@@ -167,3 +167,65 @@ export const Sale = z.object({
   updatedAt: Timestamp,
 });
 export type Sale = z.infer<typeof Sale>;
+
+export const SaleListQuery = z.object({
+  /** An instant (ISO 8601) or a date (its UTC midnight); inclusive. */
+  date_from: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),
+  /** Exclusive. */
+  date_to: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),
+  store_id: Id.optional(),
+  status: z.enum(["completed", "voided"]).optional(),
+  kind: z.enum(["sale", "return"]).optional(),
+  session_id: Id.optional(),
+});
+
+export const VoidSaleBody = z.object({
+  version: z.int().min(1).optional(),
+  reason: SingleLineText(500).min(1, "must not be empty"),
+});
+
+/** The sale as a list shows it: without lines, payments and tax totals. */
+export const SaleSummary = Sale.omit({ lines: true, payments: true, taxes: true });
+
+export const QuoteBody = z.object({
+  items: z.array(z.object({
+    productId: Id,
+    quantity: Quantity,
+    /** An override of the catalogue's price; the catalogue's effective price when left out. */
+    unitPrice: Money.optional(),
+    discountAmount: Money.default(0),
+  })).min(1, "a quote needs at least one item").max(MAX_SALE_LINES),
+  /** How the customer will pay: cash rounding applies to the part cash settles. */
+  payments: z.array(z.object({ method: z.string().trim().min(1).max(32).transform((c) => c.toUpperCase()), amount: SignedMoney })).max(MAX_SALE_PAYMENTS).default([]),
+  /** The instant to price at (specials); now when left out. */
+  at: z.iso.datetime({ offset: true }).optional(),
+});
+
+/** A priced basket: the body a till would post (less its receipt number and ids), with what is due. */
+export const Quote = z.object({
+  items: z.array(z.object({
+    productId: Id,
+    productName: z.string(),
+    quantity: z.int(),
+    unitPrice: z.int(),
+    /** The catalogue's effective price (where unitPrice overrides it). */
+    cataloguePrice: z.int(),
+    taxRate: z.int().nullable(),
+    taxAmount: z.int(),
+    discountAmount: z.int(),
+    lineTotal: z.int(),
+    taxes: z.array(z.object({ taxRateName: z.string(), rate: z.int().nullable(), rateMillionths: z.int(), taxAmount: z.int(), isCompound: z.boolean(), sortOrder: z.int() })),
+  })),
+  payments: z.array(z.object({ method: z.string(), amount: z.int() })),
+  subtotal: z.int(),
+  taxTotal: z.int(),
+  discountTotal: z.int(),
+  grandTotal: z.int(),
+  cashRounding: z.int(),
+  /** grandTotal + cashRounding: what the payments must cover. */
+  totalDue: z.int(),
+  /** What is due when cash settles all of it (the store's cash rounding applied). */
+  cashTotalDue: z.int(),
+  currency: z.string(),
+  pricesIncludeTax: z.boolean(),
+});

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALL_PERMISSIONS } from "../../schema/permissions";
 import { routeTable } from "../../worker/app";
+import { oneSale } from "./checkout-fixtures";
 import { api, createTenant, enrolTill, operatorToken, userWith, type TestTenant } from "./helpers";
 
 /**
@@ -37,6 +38,7 @@ const VALID_BODIES: Record<string, unknown> = {
   "POST /api/v1/stores/:storeId/registers": { code: "T99", name: "Till" },
   "PUT /api/v1/stores/:storeId/registers/:registerId": { name: "Renamed till" },
   "POST /api/v1/stores/:storeId/devices": { kind: "bridge", name: "Bridge" },
+  "PUT /api/v1/sales/:id/void": { reason: "Wrong item" },
 };
 
 /**
@@ -65,6 +67,7 @@ describe("authorisation matrix", () => {
     [a, b] = await Promise.all([createTenant(), createTenant()]);
     // Made first: the matrix's own-tenant requests go on to change B's roles.
     const bTills = await Promise.all(Array.from({ length: 6 }, () => enrolTill(b)));
+    const bSales = [await oneSale(b), await oneSale(b)];
     const created = async (path: string, body: unknown) => {
       const res = await api("POST", path, { token: b.adminToken, body });
       if (res.status !== 201) throw new Error(`${path}: ${JSON.stringify(res.json)}`);
@@ -100,6 +103,7 @@ describe("authorisation matrix", () => {
         return created("/api/v1/specials", { name: "B's special", kind: "percent", value: 1000, productIds: [productId], startsAt: "2026-01-01T00:00", endsAt: "2027-01-01T00:00" });
       },
       "/api/v1/devices": async () => bTills.pop()!.deviceId,
+      "/api/v1/sales": async () => bSales.pop()!,
       "/api/v1/stores/:storeId/registers/:registerId": async () => ({ storeId: b.storeId, registerId: bTills.pop()!.registerId }),
       "/api/v1/stores/:storeId/registers/:registerId/pairing-code": async () => ({ storeId: b.storeId, registerId: bTills.pop()!.registerId }),
       "/api/v1/products/barcode/:barcode": async () => {

@@ -3,7 +3,7 @@ import { idempotencyRecords } from "../../schema/db";
 import { sha256Hex } from "../auth/credentials";
 import { isUniqueViolation, type Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
-import { unprocessable } from "../http/errors";
+import { badRequest, unprocessable } from "../http/errors";
 
 /**
  * Retried writes. A POST may carry an `Idempotency-Key`: its first answer is kept with a hash of its request, in
@@ -30,6 +30,9 @@ export async function requestHash(value: unknown): Promise<string> {
 
 export async function idempotencyKey(route: string, clientKey: string | undefined, body: unknown): Promise<IdempotencyKey | undefined> {
   if (clientKey === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,200}$/.test(clientKey)) {
+    throw badRequest("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be 1 to 200 visible ASCII characters (a UUID is a good one)");
+  }
   return { key: `${route}:${clientKey}`, requestHash: await requestHash(body) };
 }
 

@@ -3,6 +3,9 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 export interface FieldError {
   path: string;
   message: string;
+  /** For a figure that does not agree: what came, and what it should be. */
+  received?: unknown;
+  expected?: unknown;
 }
 
 /**

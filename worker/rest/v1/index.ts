@@ -4,6 +4,7 @@ import { departmentRoutes } from "./departments";
 import { deviceRoutes } from "./devices";
 import { productRoutes } from "./products";
 import { roleRoutes } from "./roles";
+import { saleRoutes } from "./sales";
 import { salesRepRoutes } from "./sales-reps";
 import { specialRoutes } from "./specials";
 import { storePriceRoutes } from "./store-prices";
@@ -33,4 +34,5 @@ export const v1Routes = [
   ...storePriceRoutes,
   ...specialRoutes,
   ...worksheetRoutes,
+  ...saleRoutes,
 ];

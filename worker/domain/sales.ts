@@ -1,0 +1,458 @@
+import { and, asc, desc, eq, gte, isNull, lt, sql } from "drizzle-orm";
+import type { CreateSaleBody, Sale } from "../../schema/contracts/sales";
+import {
+  customers, devices, registers, registerSessions, salePayments, saleLines, saleLineTaxes, sales, salesReps, tenants, tenders, writeGuards,
+} from "../../schema/db";
+import { toBasisPoints, type DocumentResult } from "../../schema/money";
+import { commit, expectOneChange, isUniqueViolation, type Statement } from "../db/batch";
+import { insertFromJson } from "../db/json-rows";
+import { readPage } from "../db/paging";
+import type { TenantScope } from "../db/tenant-scope";
+import { conflict, forbidden, notFound, unprocessable, type FieldError } from "../http/errors";
+import type { ServiceContext } from "./context";
+import { idempotencyQuery, isRace, record, replay, replayAfterRace, requestHash, type IdempotencyKey } from "./idempotency";
+import { recordChange } from "./journal";
+import { catalogueReads, cashRoundingOf, discrepancy, priceSale, saleTotals, type Catalogue } from "./sale-pricing";
+import { stockStatements } from "./stock";
+import { toIso, toIsoOrNull } from "./versioning";
+
+/**
+ * Sales. A till sends a complete sale (the spec's body: its lines, taxes, payments and totals); the edge reads
+ * everything it needs in one round trip, recomputes the sale with the money engine, refuses (422) what does not
+ * agree, and writes the sale, its lines, line taxes, payments, stock and change feed in one batch: two D1 round
+ * trips whatever the number of lines. A return is a sale with negative quantities naming the lines it returns.
+ *
+ * Retries: the sale's id (made by the till) and an Idempotency-Key header both name the request; a retry of the
+ * same request answers the first answer again and writes nothing; the same id or key with another request is
+ * 422 IDEMPOTENCY_MISMATCH.
+ */
+type SaleRow = typeof sales.$inferSelect;
+type LineRow = typeof saleLines.$inferSelect;
+type LineTaxRow = typeof saleLineTaxes.$inferSelect;
+type PaymentRow = typeof salePayments.$inferSelect;
+type TenderRow = typeof tenders.$inferSelect;
+
+const NONE = "00000000-0000-0000-0000-000000000000";
+const saleKey = (saleId: string, hash: string): IdempotencyKey => ({ key: `sales:id:${saleId}`, requestHash: hash });
+
+/** The answer for a stored sale. */
+export function saleDto(sale: SaleRow, lines: LineRow[], taxes: LineTaxRow[], payments: PaymentRow[]): Sale {
+  const taxesOf = new Map<string, LineTaxRow[]>();
+  for (const t of taxes) taxesOf.set(t.lineId, [...(taxesOf.get(t.lineId) ?? []), t]);
+  const rateTotals = new Map<string, Sale["taxes"][number]>();
+  const orderedLines = [...lines].sort((a, b) => a.lineNo - b.lineNo);
+  for (const line of orderedLines) {
+    for (const t of (taxesOf.get(line.id) ?? []).sort((a, b) => a.sortOrder - b.sortOrder)) {
+      const total = rateTotals.get(t.taxRateId) ?? { taxRateId: t.taxRateId, name: t.name, rate: toBasisPoints(t.rateMillionths), rateMillionths: t.rateMillionths, isCompound: t.isCompound, taxable: 0, amount: 0 };
+      total.taxable += line.net;
+      total.amount += t.amount;
+      rateTotals.set(t.taxRateId, total);
+    }
+  }
+  return {
+    id: sale.id,
+    storeId: sale.storeId,
+    registerId: sale.registerId,
+    sessionId: sale.sessionId,
+    receiptNumber: sale.receiptNumber,
+    kind: sale.kind,
+    status: sale.status,
+    originalSaleId: sale.originalSaleId,
+    unreferenced: sale.unreferenced,
+    cashierId: sale.cashierId,
+    salesRepId: sale.salesRepId,
+    customerId: sale.customerId,
+    currency: sale.currency,
+    pricesIncludeTax: sale.pricesIncludeTax,
+    taxRounding: sale.taxRounding,
+    subtotal: sale.subtotal,
+    discountTotal: sale.discountTotal,
+    taxTotal: sale.taxTotal,
+    grandTotal: sale.grandTotal,
+    cashRounding: sale.cashRounding,
+    totalDue: sale.totalDue,
+    paidTotal: sale.paidTotal,
+    changeGiven: sale.changeGiven,
+    soldAt: toIso(sale.soldAt),
+    voidedAt: toIsoOrNull(sale.voidedAt),
+    voidedBy: sale.voidedBy,
+    voidReason: sale.voidReason,
+    lines: orderedLines.map((l) => ({
+      id: l.id, lineNo: l.lineNo, productId: l.productId, productName: l.productName, sku: l.sku, departmentId: l.departmentId,
+      quantity: l.quantity, unitPrice: l.unitPrice, cataloguePrice: l.cataloguePrice, priceOverride: l.priceOverride, discount: l.discount,
+      net: l.net, tax: l.tax, gross: l.gross, originalLineId: l.originalLineId,
+      taxes: (taxesOf.get(l.id) ?? []).sort((a, b) => a.sortOrder - b.sortOrder).map((t) => ({
+        taxRateId: t.taxRateId, name: t.name, rate: toBasisPoints(t.rateMillionths), rateMillionths: t.rateMillionths, isCompound: t.isCompound, sortOrder: t.sortOrder, amount: t.amount,
+      })),
+    })),
+    payments: [...payments].sort((a, b) => a.lineNo - b.lineNo).map((p) => ({ id: p.id, tenderId: p.tenderId, method: p.tenderCode, isCash: p.isCash, amount: p.amount, reference: p.reference })),
+    taxes: [...rateTotals.values()],
+    version: sale.version,
+    createdAt: toIso(sale.createdAt),
+    updatedAt: toIso(sale.updatedAt),
+  };
+}
+
+/** The guard that the sale's register session is open, for the sale's batch (write_guards.register_session_open). */
+const sessionOpenGuard = (scope: TenantScope, sessionId: string, registerId: string): Statement =>
+  scope.db
+    .insert(writeGuards)
+    .values({ kind: "session_open", ok: sql`(SELECT count(*) FROM ${registerSessions} WHERE ${registerSessions.id} = ${sessionId} AND ${registerSessions.registerId} = ${registerId} AND ${registerSessions.status} = 'open')` })
+    .onConflictDoUpdate({ target: writeGuards.kind, set: { ok: sql`excluded.ok` } });
+
+/**
+ * The guard that no line of the original sale is returned beyond what was sold, counting every completed
+ * return, this one included (write_guards.return_within_sold): two returns racing cannot both take the last one.
+ */
+const returnLimitGuard = (scope: TenantScope, originalSaleId: string): Statement =>
+  scope.db
+    .insert(writeGuards)
+    .values({
+      kind: "return_limit",
+      ok: sql`(SELECT count(*) = 0 FROM ${saleLines} l WHERE l.sale_id = ${originalSaleId} AND l.quantity + coalesce((
+        SELECT sum(r.quantity) FROM ${saleLines} r JOIN ${sales} s ON s.id = r.sale_id WHERE r.original_line_id = l.id AND s.status = 'completed'), 0) < 0)`,
+    })
+    .onConflictDoUpdate({ target: writeGuards.kind, set: { ok: sql`excluded.ok` } });
+
+/** What a sale from a till needs of the till: its device, the device's register and the register's open session. */
+function tillReads(scope: TenantScope, deviceId: string | null) {
+  const device = deviceId ?? NONE;
+  const registerOfDevice = sql`(SELECT ${devices.registerId} FROM ${devices} WHERE ${devices.id} = ${device} AND ${devices.revokedAt} IS NULL)`;
+  return [
+    scope.select(devices, eq(devices.id, device), isNull(devices.revokedAt)),
+    scope.select(registers, eq(registers.id, registerOfDevice), isNull(registers.deletedAt)),
+    scope.select(registerSessions, eq(registerSessions.registerId, registerOfDevice), eq(registerSessions.status, "open")),
+  ];
+}
+
+/** The original sale of a return, its lines and what completed returns already took back of each line. */
+function originalReads(scope: TenantScope, originalSaleId: string | undefined) {
+  const id = originalSaleId ?? NONE;
+  return [
+    scope.select(sales, eq(sales.id, id)),
+    scope.select(saleLines, eq(saleLines.saleId, id)),
+    scope.db
+      .select({ originalLineId: saleLines.originalLineId, returned: sql<number>`sum(${saleLines.quantity})`.as("returned") })
+      .from(saleLines)
+      .innerJoin(sales, eq(sales.id, saleLines.saleId))
+      .where(and(eq(saleLines.tenantId, scope.tenantId), eq(sales.originalSaleId, id), eq(sales.status, "completed")))
+      .groupBy(saleLines.originalLineId),
+  ];
+}
+
+export interface SaleRequest {
+  body: CreateSaleBody;
+  /** The Idempotency-Key, if the request carried one. */
+  idempotency: IdempotencyKey | undefined;
+}
+
+/** Create a sale (or a return) from a till with an open register session. */
+export async function createSale(ctx: ServiceContext, request: SaleRequest): Promise<Sale> {
+  const { scope, actor } = ctx;
+  const { body } = request;
+  const now = ctx.request.now;
+  const saleId = body.id ?? crypto.randomUUID();
+  const hash = await requestHash(body);
+  const byId = saleKey(saleId, hash);
+  const soldAt = body.soldAt ? Date.parse(body.soldAt) : now;
+  const catalogue = catalogueReads(scope, actor.storeId, body.items.map((i) => i.productId), soldAt);
+
+  const results = await scope.db.batch([
+    ...catalogue.statements,
+    ...tillReads(scope, actor.deviceId),
+    scope.select(tenders, isNull(tenders.deletedAt)),
+    idempotencyQuery(scope, byId),
+    idempotencyQuery(scope, request.idempotency),
+    scope.select(sales, eq(sales.storeId, actor.storeId), eq(sales.receiptNumber, body.receiptNumber)),
+    ...originalReads(scope, body.originalSaleId),
+    scope.db.select({ id: salesReps.id }).from(salesReps).where(scope.where(salesReps, eq(salesReps.id, body.salesRepId ?? NONE), isNull(salesReps.deletedAt))),
+    scope.db.select({ id: customers.id }).from(customers).where(scope.where(customers, eq(customers.id, body.customerId ?? NONE), isNull(customers.deletedAt))),
+    scope.db.select({ allowUnreferencedReturns: tenants.allowUnreferencedReturns }).from(tenants).where(eq(tenants.id, scope.tenantId)),
+  ] as unknown as [Statement, ...Statement[]]);
+  const n = catalogue.statements.length;
+  const cat = catalogue.read(results.slice(0, n));
+  const [deviceRows, registerRows, sessionRows, tenderRows, byIdRows, byKeyRows, receiptRows, originalRows, originalLineRows, returnedRows, repRows, customerRows, settingRows] =
+    results.slice(n) as unknown[][];
+
+  // A retry of a request already answered: the first answer, nothing written.
+  const first = replay<Sale>(byKeyRows!, request.idempotency) ?? replay<Sale>(byIdRows!, byId);
+  if (first) return first;
+
+  const device = deviceRows![0] as typeof devices.$inferSelect | undefined;
+  const register = registerRows![0] as typeof registers.$inferSelect | undefined;
+  const session = sessionRows![0] as typeof registerSessions.$inferSelect | undefined;
+  if (!device || device.kind !== "register" || !register) {
+    throw forbidden("A sale is made at an enrolled till: sign in at the till (PIN at its register) to sell", "REGISTER_REQUIRED");
+  }
+  if (!session) throw conflict("REGISTER_NOT_OPEN", `Register ${register.code} has no open session: open it first (POST /api/v1/registers/open)`);
+  const store = cat.store;
+  if (!store) throw notFound("Store");
+  const receiptTaken = receiptRows![0] as SaleRow | undefined;
+  if (receiptTaken) throw conflict("RECEIPT_NUMBER_TAKEN", `Store ${store.code} already has a sale with receipt number ${body.receiptNumber}`);
+
+  const fields: FieldError[] = [];
+  if (body.cashierId && body.cashierId !== actor.userId) fields.push({ path: "cashierId", message: "must be the signed-in cashier" });
+  if (body.storeId && body.storeId !== store.id) fields.push({ path: "storeId", message: "must be the till's store" });
+  if (body.terminalId && body.terminalId !== register.code) fields.push({ path: "terminalId", message: `must be the till's register (${register.code})` });
+  if (body.salesRepId && !repRows![0]) fields.push({ path: "salesRepId", message: "is not a sales rep of this tenant" });
+  if (body.customerId && !customerRows![0]) fields.push({ path: "customerId", message: "is not a customer of this tenant" });
+  body.items.forEach((item, i) => {
+    if (!cat.items.has(item.productId)) fields.push({ path: `items.${i}.productId`, message: "is not a product of this tenant" });
+  });
+  const tenderByCode = new Map((tenderRows as TenderRow[]).filter((t) => t.isActive).map((t) => [t.code, t]));
+  body.payments.forEach((p, i) => {
+    if (!tenderByCode.has(p.method)) fields.push({ path: `payments.${i}.method`, message: "is not an active tender of this tenant" });
+  });
+  if (fields.length) throw unprocessable("UNKNOWN_REFERENCE", "The sale names products, tenders or people that are not this tenant's live ones", fields);
+
+  const isReturn = body.originalSaleId !== undefined || body.unreferenced || body.items.some((i) => i.quantity < 0);
+  const original = checkReturn(ctx, body, isReturn, {
+    original: originalRows![0] as SaleRow | undefined,
+    lines: originalLineRows as LineRow[],
+    returned: new Map((returnedRows as { originalLineId: string; returned: number }[]).map((r) => [r.originalLineId, Number(r.returned)])),
+    allowUnreferenced: (settingRows![0] as { allowUnreferencedReturns: boolean } | undefined)?.allowUnreferencedReturns ?? false,
+  });
+
+  const priced = priceSale(cat, store, body.items.map((i) => ({ productId: i.productId, quantity: i.quantity, unitPrice: i.unitPrice, discount: i.discountAmount })));
+  const money = checkFigures(body, priced, store.cashRoundingUnit, tenderByCode, isReturn);
+
+  const lineRows: LineRow[] = body.items.map((item, i) => {
+    const { product, price } = cat.items.get(item.productId)!;
+    const line = priced.lines[i]!;
+    const cataloguePrice = item.originalLineId ? original.lineById.get(item.originalLineId)!.unitPrice : price;
+    return {
+      id: item.id ?? crypto.randomUUID(), tenantId: scope.tenantId, saleId, lineNo: i + 1, productId: product.id, productName: product.name, sku: product.sku,
+      departmentId: product.departmentId, quantity: item.quantity, unitPrice: item.unitPrice, cataloguePrice, priceOverride: item.unitPrice !== cataloguePrice,
+      discount: Math.abs(line.discount), net: line.net, tax: line.tax, gross: line.gross, costPrice: product.costPrice, originalLineId: item.originalLineId ?? null,
+    };
+  });
+  const taxRows: LineTaxRow[] = lineRows.flatMap((l, i) =>
+    priced.lines[i]!.taxes.map((t) => ({ tenantId: scope.tenantId, saleId, lineId: l.id, taxRateId: t.id, name: t.name, rateMillionths: t.rateMillionths, isCompound: t.isCompound, sortOrder: t.sortOrder, amount: t.amount })),
+  );
+  const paymentRows: PaymentRow[] = body.payments.map((p, i) => {
+    const tender = tenderByCode.get(p.method)!;
+    return { id: p.id ?? crypto.randomUUID(), tenantId: scope.tenantId, saleId, lineNo: i + 1, tenderId: tender.id, tenderCode: tender.code, isCash: tender.isCash, amount: p.amount, reference: p.reference ?? null };
+  });
+  const sale: SaleRow = {
+    id: saleId, tenantId: scope.tenantId, storeId: store.id, registerId: register.id, sessionId: session.id, deviceId: device.id,
+    receiptNumber: body.receiptNumber, kind: isReturn ? "return" : "sale", originalSaleId: body.originalSaleId ?? null, unreferenced: body.unreferenced,
+    status: "completed", cashierId: actor.userId, salesRepId: body.salesRepId ?? null, customerId: body.customerId ?? null,
+    currency: store.currency, pricesIncludeTax: store.pricesIncludeTax, taxRounding: cat.tenant?.taxRounding ?? "line",
+    ...money, soldAt, voidedAt: null, voidedBy: null, voidReason: null, requestHash: hash,
+    version: 1, createdAt: now, updatedAt: now, deletedAt: null,
+  };
+  const answer = saleDto(sale, lineRows, taxRows, paymentRows);
+
+  const statements: Statement[] = [
+    sessionOpenGuard(scope, session.id, register.id),
+    // The retry records first: of two requests racing with one id or key, the loser fails here and is answered.
+    ...record(scope, byId, 201, answer, now),
+    ...record(scope, request.idempotency, 201, answer, now),
+    scope.insert(sales, sale),
+    insertFromJson(scope, saleLines, lineRows.map(({ tenantId: _t, ...l }) => l)),
+    ...(taxRows.length ? [insertFromJson(scope, saleLineTaxes, taxRows.map(({ tenantId: _t, ...t }) => t))] : []),
+    ...(paymentRows.length ? [insertFromJson(scope, salePayments, paymentRows.map(({ tenantId: _t, ...p }) => p))] : []),
+    ...stockStatements(scope, { storeId: store.id, kind: isReturn ? "return" : "sale", referenceId: saleId, userId: actor.userId, at: now, changes: lineRows.map((l) => ({ productId: l.productId, quantity: -l.quantity })) }),
+    ...(body.originalSaleId ? [returnLimitGuard(scope, body.originalSaleId)] : []),
+    recordChange(scope, { entity: "sale", entityId: saleId, op: "upsert", version: 1, storeId: store.id }, now),
+  ];
+  try {
+    await commit(scope.db, statements);
+  } catch (error) {
+    const message = String((error as Error)?.message ?? error) + String((error as { cause?: Error })?.cause?.message ?? "");
+    if (/register_session_open/.test(message)) throw conflict("REGISTER_NOT_OPEN", `Register ${register.code}'s session closed before the sale was written`);
+    if (/return_within_sold/.test(message)) throw conflict("RETURN_EXCEEDS_SOLD", "Another return took these items back meanwhile: a line cannot be returned beyond what was sold");
+    if (isRace(error)) return replayAfterRace<Sale>(scope, request.idempotency && /idempotency_records/.test(message) ? await raceKey(scope, request.idempotency, byId) : byId);
+    if (isUniqueViolation(error, "sales.store_id")) throw conflict("RECEIPT_NUMBER_TAKEN", `Store ${store.code} already has a sale with receipt number ${body.receiptNumber}`);
+    if (isUniqueViolation(error, "sales.id") || isUniqueViolation(error, "sale_lines.id") || isUniqueViolation(error, "sale_payments.id")) {
+      throw conflict("ID_TAKEN", "An id of this sale, its lines or payments is already used");
+    }
+    throw error;
+  }
+  return answer;
+}
+
+/** After a lost race: the key that the winner holds (the request's own key, else the sale id). */
+async function raceKey(scope: TenantScope, key: IdempotencyKey, byId: IdempotencyKey): Promise<IdempotencyKey> {
+  const rows = await idempotencyQuery(scope, key);
+  return rows[0] ? key : byId;
+}
+
+interface ReturnContext {
+  original: SaleRow | undefined;
+  lines: LineRow[];
+  /** Per original line: what completed returns took back already (negative thousandths). */
+  returned: Map<string, number>;
+  allowUnreferenced: boolean;
+}
+
+/**
+ * A return: negative quantities only, naming the sale it returns and, per line, the line; never beyond what was
+ * sold minus what earlier returns took back. Without a receipt (unreferenced) it needs pos.void and the tenant's
+ * setting. A sale has positive quantities only.
+ */
+function checkReturn(ctx: ServiceContext, body: CreateSaleBody, isReturn: boolean, rc: ReturnContext) {
+  const lineById = new Map(rc.lines.map((l) => [l.id, l]));
+  const fields: FieldError[] = [];
+  if (!isReturn) {
+    body.items.forEach((item, i) => item.originalLineId && fields.push({ path: `items.${i}.originalLineId`, message: "belongs on a return only" }));
+    if (fields.length) throw unprocessable("NOT_A_RETURN", "A sale names no original lines", fields);
+    return { lineById };
+  }
+  body.items.forEach((item, i) => item.quantity > 0 && fields.push({ path: `items.${i}.quantity`, message: "must be negative on a return" }));
+  if (body.unreferenced) {
+    if (body.originalSaleId) fields.push({ path: "originalSaleId", message: "a return without a receipt names no sale" });
+    if (fields.length) throw unprocessable("INVALID_RETURN", "This return does not hold together", fields);
+    if (!rc.allowUnreferenced) throw forbidden("This tenant does not take returns without a receipt (tenant setting allowUnreferencedReturns)", "UNREFERENCED_RETURNS_OFF");
+    if (!ctx.actor.permissions.has("pos.void")) throw forbidden("A return without a receipt needs the permission pos.void", "MISSING_PERMISSION");
+    return { lineById };
+  }
+  if (!body.originalSaleId) fields.push({ path: "originalSaleId", message: "a return names the sale it returns (or is unreferenced)" });
+  else if (!rc.original) fields.push({ path: "originalSaleId", message: "is not a sale of this tenant" });
+  else if (rc.original.status !== "completed" || rc.original.kind !== "sale") fields.push({ path: "originalSaleId", message: `is a ${rc.original.status} ${rc.original.kind}: only a completed sale can be returned` });
+  const taking = new Map<string, number>();
+  body.items.forEach((item, i) => {
+    const line = item.originalLineId ? lineById.get(item.originalLineId) : undefined;
+    if (!item.originalLineId) return fields.push({ path: `items.${i}.originalLineId`, message: "names the line of the original sale it returns" });
+    if (!line) return fields.push({ path: `items.${i}.originalLineId`, message: "is not a line of the original sale" });
+    if (line.productId !== item.productId) return fields.push({ path: `items.${i}.productId`, message: "is not the product of the original line" });
+    const left = line.quantity + (rc.returned.get(line.id) ?? 0) + (taking.get(line.id) ?? 0);
+    taking.set(line.id, (taking.get(line.id) ?? 0) + item.quantity);
+    if (-item.quantity > left) fields.push({ path: `items.${i}.quantity`, message: `returns ${-item.quantity}; only ${left} of that line is left to return`, received: item.quantity, expected: -left });
+  });
+  if (fields.length) throw unprocessable("INVALID_RETURN", "This return does not hold together", fields);
+  return { lineById };
+}
+
+/**
+ * The till's figures against the engine's: every line's tax, per-rate taxes and total, the sale's totals, the
+ * cash rounding, and the payments covering what is due (change only from cash). 422 SALE_MISMATCH lists each
+ * figure that differs, with what came and what it should be. Answers the sale's money columns.
+ */
+function checkFigures(body: CreateSaleBody, priced: DocumentResult, cashUnit: number, tenderByCode: Map<string, TenderRow>, isReturn: boolean) {
+  const fields: FieldError[] = [];
+  body.items.forEach((item, i) => {
+    const line = priced.lines[i]!;
+    if (item.taxAmount !== line.tax) fields.push(discrepancy(`items.${i}.taxAmount`, item.taxAmount, line.tax));
+    if (item.lineTotal !== line.gross) fields.push(discrepancy(`items.${i}.lineTotal`, item.lineTotal, line.gross));
+    if (item.taxes) {
+      if (item.taxes.length !== line.taxes.length) fields.push({ path: `items.${i}.taxes`, message: `lists ${item.taxes.length} rates; the product has ${line.taxes.length}` });
+      else {
+        const sent = [...item.taxes].map((t, k) => ({ t, k })).sort((a, b) => (a.t.sortOrder ?? a.k) - (b.t.sortOrder ?? b.k));
+        sent.forEach(({ t, k }, j) => {
+          if (t.taxAmount !== line.taxes[j]!.amount) fields.push(discrepancy(`items.${i}.taxes.${k}.taxAmount`, t.taxAmount, line.taxes[j]!.amount));
+        });
+      }
+    }
+  });
+  const totals = saleTotals(priced);
+  for (const key of ["subtotal", "taxTotal", "discountTotal", "grandTotal"] as const) {
+    const sent = key === "discountTotal" ? Math.abs(body[key]) : body[key];
+    const expected = key === "discountTotal" ? Math.abs(totals[key]) : totals[key];
+    if (sent !== expected) fields.push(discrepancy(key, body[key], key === "discountTotal" && body[key] < 0 ? -expected : expected));
+  }
+  const isCash = (method: string) => tenderByCode.get(method)?.isCash ?? false;
+  const nonCash = body.payments.filter((p) => !isCash(p.method)).reduce((s, p) => s + p.amount, 0);
+  const cash = body.payments.filter((p) => isCash(p.method)).reduce((s, p) => s + p.amount, 0);
+  const paysCash = body.payments.some((p) => isCash(p.method));
+  const rounding = cashRoundingOf(totals.grandTotal, nonCash, paysCash, cashUnit);
+  if (body.cashRounding !== undefined && body.cashRounding !== rounding) fields.push(discrepancy("cashRounding", body.cashRounding, rounding));
+  if (fields.length) throw unprocessable("SALE_MISMATCH", "The sale's figures do not agree with the catalogue and the money engine; see fields", fields);
+
+  const totalDue = totals.grandTotal + rounding;
+  const paid = nonCash + cash;
+  if (isReturn) {
+    if (body.payments.some((p) => p.amount > 0)) throw unprocessable("INVALID_REFUND", "A return's payments are refunds: negative amounts", body.payments.flatMap((p, i) => (p.amount > 0 ? [{ path: `payments.${i}.amount`, message: "must be negative on a return" }] : [])));
+    if (paid !== totalDue) throw unprocessable("REFUND_MISMATCH", `The refunds come to ${paid}; the return is ${totalDue}`, [discrepancy("payments", paid, totalDue)]);
+    return { ...totals, cashRounding: rounding, totalDue, paidTotal: paid, changeGiven: 0 };
+  }
+  if (body.payments.some((p) => p.amount < 0)) throw unprocessable("INVALID_PAYMENT", "A sale's payments are positive amounts", []);
+  if (paid < totalDue) throw unprocessable("UNDERPAID", `The payments come to ${paid}; ${totalDue} is due`, [discrepancy("payments", paid, totalDue)]);
+  const change = paid - totalDue;
+  if (change > cash) throw unprocessable("OVERPAID", `Change (${change}) is given from cash only, and only ${cash} was paid in cash`, [discrepancy("payments", paid, totalDue + cash)]);
+  return { ...totals, cashRounding: rounding, totalDue, paidTotal: paid, changeGiven: change };
+}
+
+/** A sale with its lines, taxes and payments, in one round trip. */
+export async function getSale(ctx: ServiceContext, id: string): Promise<Sale> {
+  const { scope } = ctx;
+  const [saleRows, lineRows, taxRows, paymentRows] = await scope.db.batch([
+    scope.select(sales, eq(sales.id, id)),
+    scope.select(saleLines, eq(saleLines.saleId, id)),
+    scope.select(saleLineTaxes, eq(saleLineTaxes.saleId, id)),
+    scope.select(salePayments, eq(salePayments.saleId, id)),
+  ]);
+  const sale = saleRows[0] as SaleRow | undefined;
+  if (!sale) throw notFound("Sale");
+  return saleDto(sale, lineRows as LineRow[], taxRows as LineTaxRow[], paymentRows as PaymentRow[]);
+}
+
+export interface SaleListQuery {
+  page: number;
+  pageSize: number;
+  dateFrom?: string;
+  dateTo?: string;
+  storeId?: string;
+  status?: SaleRow["status"];
+  kind?: SaleRow["kind"];
+  sessionId?: string;
+}
+
+/** Sales (without lines), newest first; dates are instants (a date alone is its UTC midnight), to exclusive. */
+export function listSales(ctx: ServiceContext, q: SaleListQuery) {
+  const { scope } = ctx;
+  const instant = (text: string) => Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
+  const where = scope.where(
+    sales,
+    q.dateFrom ? gte(sales.soldAt, instant(q.dateFrom)) : undefined,
+    q.dateTo ? lt(sales.soldAt, instant(q.dateTo)) : undefined,
+    q.storeId ? eq(sales.storeId, q.storeId) : undefined,
+    q.status ? eq(sales.status, q.status) : undefined,
+    q.kind ? eq(sales.kind, q.kind) : undefined,
+    q.sessionId ? eq(sales.sessionId, q.sessionId) : undefined,
+  );
+  return readPage(scope.db, sales, where, scope.db.select().from(sales).where(where).orderBy(desc(sales.soldAt), asc(sales.id)), q, (r) => {
+    const { lines: _l, payments: _p, taxes: _t, ...summary } = saleDto(r as SaleRow, [], [], []);
+    return summary;
+  });
+}
+
+/**
+ * Void a sale (or a return): only while its register session is open; its stock comes back (or goes out again
+ * for a return); the sale stays, with who voided it, when and why. A sale with completed returns cannot be voided.
+ */
+export async function voidSale(ctx: ServiceContext, id: string, reason: string, expectedVersion: number | undefined): Promise<Sale> {
+  const { scope, actor, request } = ctx;
+  const [saleRows, lineRows, taxRows, paymentRows, returnRows, sessionRows] = await scope.db.batch([
+    scope.select(sales, eq(sales.id, id)),
+    scope.select(saleLines, eq(saleLines.saleId, id)),
+    scope.select(saleLineTaxes, eq(saleLineTaxes.saleId, id)),
+    scope.select(salePayments, eq(salePayments.saleId, id)),
+    scope.db.select({ id: sales.id }).from(sales).where(scope.where(sales, eq(sales.originalSaleId, id), eq(sales.status, "completed"))).limit(1),
+    scope.db.select({ status: registerSessions.status }).from(registerSessions).innerJoin(sales, eq(sales.sessionId, registerSessions.id)).where(and(eq(sales.id, id), eq(sales.tenantId, scope.tenantId))),
+  ]);
+  const sale = saleRows[0] as SaleRow | undefined;
+  if (!sale) throw notFound("Sale");
+  const current = () => saleDto(sale, lineRows as LineRow[], taxRows as LineTaxRow[], paymentRows as PaymentRow[]);
+  if (expectedVersion !== undefined && expectedVersion !== sale.version) throw conflict("VERSION_CONFLICT", `Sale is at version ${sale.version}; you sent ${expectedVersion}`, current());
+  if (sale.status === "voided") throw conflict("ALREADY_VOIDED", "This sale is already voided", current());
+  if (returnRows.length) throw conflict("SALE_HAS_RETURNS", "Items of this sale were returned: void the returns first", current());
+  if (sessionRows[0]?.status !== "open") throw conflict("REGISTER_SESSION_CLOSED", "A sale can be voided only while its register session is open; make a return instead");
+
+  const voided: SaleRow = { ...sale, status: "voided", voidedAt: request.now, voidedBy: actor.userId, voidReason: reason, version: sale.version + 1, updatedAt: request.now };
+  try {
+    await commit(scope.db, [
+      sessionOpenGuard(scope, sale.sessionId, sale.registerId),
+      scope.update(sales, { status: "voided", voidedAt: request.now, voidedBy: actor.userId, voidReason: reason, version: voided.version, updatedAt: request.now }, eq(sales.id, id), eq(sales.status, "completed"), eq(sales.version, sale.version)),
+      expectOneChange(scope.db),
+      ...stockStatements(scope, { storeId: sale.storeId, kind: "void", referenceId: id, userId: actor.userId, at: request.now, changes: (lineRows as LineRow[]).map((l) => ({ productId: l.productId, quantity: l.quantity })) }),
+      recordChange(scope, { entity: "sale", entityId: id, op: "upsert", version: voided.version, storeId: sale.storeId }, request.now),
+    ]);
+  } catch (error) {
+    const message = String((error as Error)?.message ?? error) + String((error as { cause?: Error })?.cause?.message ?? "");
+    if (/register_session_open/.test(message)) throw conflict("REGISTER_SESSION_CLOSED", "The register session closed before the void was written; make a return instead");
+    if (/batch_guard/.test(message)) throw conflict("ALREADY_VOIDED", "Another request voided or changed this sale meanwhile");
+    throw error;
+  }
+  return saleDto(voided, lineRows as LineRow[], taxRows as LineTaxRow[], paymentRows as PaymentRow[]);
+}
