@@ -2,6 +2,7 @@ import { authRoutes } from "./auth";
 import { customerRoutes } from "./customers";
 import { departmentRoutes } from "./departments";
 import { deviceRoutes } from "./devices";
+import { inventoryRoutes } from "./inventory";
 import { productRoutes } from "./products";
 import { roleRoutes } from "./roles";
 import { saleRoutes } from "./sales";
@@ -35,4 +36,5 @@ export const v1Routes = [
   ...specialRoutes,
   ...worksheetRoutes,
   ...saleRoutes,
+  ...inventoryRoutes,
 ];
