@@ -52,6 +52,29 @@ function generator(seed: number) {
   return { next, int, pick: <T>(items: readonly T[]) => items[int(0, items.length - 1)]! };
 }
 
+/** The admin's service context for calling the domain directly, over `db` (the test's plain one unless given). */
+const adminContext = (db = scope.db): ServiceContext => ({
+  scope: new TenantScope(db, t.tenantId),
+  actor: { tenantId: t.tenantId, userId: t.adminId, storeId: t.storeId, permissions: new Set(), sessionId: crypto.randomUUID(), deviceId: null },
+  request: { ip: "10.0.0.1", requestId: crypto.randomUUID(), now: Date.now() },
+});
+
+/**
+ * A database whose first batch (a write's read) runs `between` after it returns: what another request commits
+ * between this one's read and its write.
+ */
+function interruptedAfterRead(between: () => Promise<unknown>) {
+  const db = createDb(env.DB);
+  const batch = db.batch.bind(db);
+  let reads = 0;
+  (db as { batch: unknown }).batch = async (statements: Parameters<typeof batch>[0]) => {
+    const results = await batch(statements);
+    if (reads++ === 0) await between();
+    return results;
+  };
+  return db;
+}
+
 /** A sale's stock movements as the sales code writes them (stockStatements, its own batch). */
 const sell = (storeId: string, changes: { productId: string; quantity: number }[]) =>
   commit(scope.db, stockStatements(scope, { storeId, kind: "sale", referenceId: crypto.randomUUID(), userId: t.adminId, at: Date.now(), changes }));
@@ -112,19 +135,8 @@ describe("the stock ledger", () => {
     const [p] = (await products(1)) as [string];
     await adjust({ lines: [{ productId: p, quantity: 8_000 }] });
     // The count's read batch returns, then a sale commits, then the count writes.
-    const db = createDb(env.DB);
-    const batch = db.batch.bind(db);
-    let reads = 0;
-    (db as { batch: unknown }).batch = async (statements: Parameters<typeof batch>[0]) => {
-      const results = await batch(statements);
-      if (reads++ === 0) await sell(t.storeId, [{ productId: p, quantity: -300 }]);
-      return results;
-    };
-    const ctx: ServiceContext = {
-      scope: new TenantScope(db, t.tenantId),
-      actor: { tenantId: t.tenantId, userId: t.adminId, storeId: t.storeId, permissions: new Set(), sessionId: crypto.randomUUID(), deviceId: null },
-      request: { ip: "10.0.0.1", requestId: crypto.randomUUID(), now: Date.now() },
-    };
+    const db = interruptedAfterRead(() => sell(t.storeId, [{ productId: p, quantity: -300 }]));
+    const ctx = adminContext(db);
     const counted = await adjustStock(ctx, { reason: "count", note: null, lines: [{ productId: p, countedQuantity: 5_000 }] }, undefined);
     expect(counted.lines[0]).toMatchObject({ kind: "count", quantity: 5_000 - 7_700, level: { quantity: 5_000 } });
     expect((await env.DB.prepare("SELECT kind, quantity FROM stock_movements WHERE product_id = ? ORDER BY rowid").bind(p).all()).results).toEqual([
@@ -133,6 +145,17 @@ describe("the stock ledger", () => {
       { kind: "count", quantity: -2_700 },
     ]);
     expect((await recomputeLevels(scope, t.storeId)).find((r) => r.productId === p)).toEqual({ productId: p, level: 5_000, ledger: 5_000 });
+  });
+
+  it("a product that stops tracking stock between the read and the write stops the whole adjustment (422, nothing written)", async () => {
+    const [p, q] = (await products(2)) as [string, string];
+    const db = interruptedAfterRead(() => env.DB.prepare("UPDATE products SET track_stock = 0 WHERE id = ?").bind(q).run());
+    const ctx = adminContext(db);
+    const before = await journalCounts(t.tenantId);
+    const refused = await adjustStock(ctx, { reason: "received", note: null, lines: [{ productId: p, quantity: 1_000 }, { productId: q, quantity: 1_000 }] }, undefined).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 422, code: "PRODUCT_NOT_TRACKED", extra: { fields: [{ path: "lines.1.productId" }] } });
+    expect(await journalCounts(t.tenantId)).toEqual(before);
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM stock_movements WHERE product_id IN (?, ?)").bind(p, q).first<{ n: number }>())!.n).toBe(0);
   });
 
   it("counts racing changes and sales: each count sets the level it found, and the ledger still sums to the level", async () => {
@@ -201,11 +224,7 @@ describe("Idempotency-Key on adjustments", () => {
 
   it("a retry that raced the first (both read before either wrote) loses on the key and answers the first's answer", async () => {
     const [p] = (await products(1)) as [string];
-    const ctx: ServiceContext = {
-      scope,
-      actor: { tenantId: t.tenantId, userId: t.adminId, storeId: t.storeId, permissions: new Set(), sessionId: crypto.randomUUID(), deviceId: null },
-      request: { ip: "10.0.0.1", requestId: crypto.randomUUID(), now: Date.now() },
-    };
+    const ctx = adminContext();
     const body = { reason: "received" as const, note: null, lines: [{ productId: p, quantity: 2_000 }] };
     const key = crypto.randomUUID();
     // Started together, both read (and find no record) before either writes: the second write fails on the key.
