@@ -4,7 +4,7 @@
  * prints latency percentiles and D1 round trips per endpoint. Figures to read, not pass/fail.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { TEST_SECRETS } from "../fixtures/secrets.mjs";
@@ -99,4 +99,64 @@ await measure("POST /api/v1/auth/refresh", Math.min(ROUNDS, 50), async () => {
   const l = await call("POST", "/api/v1/auth/login", { body: adminLogin });
   return call("POST", "/api/v1/auth/refresh", { body: { refreshToken: l.json.data.refreshToken } });
 });
+
+// --- Checkout: a till sells. Two products with VAT, the admin at the till by PIN, the register open.
+const vat = (await call("POST", "/api/v1/taxes", { token, body: { name: "Moms 25 %", rate: 2500 } })).json.data;
+const group = (await call("POST", "/api/v1/taxes/groups", { token, body: { name: "Moms 25", taxRateIds: [vat.id] } })).json.data;
+const item = async (n) => (await call("POST", "/api/v1/products", { token, body: { sku: `BENCH-${n}`, name: `Bench item ${n}`, sellPrice: 1990 + n, taxGroupId: group.id } })).json.data.id;
+const productIds = [];
+for (let i = 0; i < 10; i++) productIds.push(await item(i));
+const cashier = (await call("POST", "/api/v1/auth/pin-login", { body: { pin: created.json.data.admin.pin }, headers: atTill })).json.data.accessToken;
+const opened = await call("POST", "/api/v1/registers/open", { token: cashier, body: { openingFloat: 50000 } });
+if (opened.status !== 201) throw new Error(`open register: ${JSON.stringify(opened.json)}`);
+
+const basket = (lines) => ({ items: Array.from({ length: lines }, (_, i) => ({ productId: productIds[i % productIds.length], quantity: 1000 + (i % 3) * 1000 })), payments: [{ method: "CARD", amount: 0 }] });
+async function saleTemplate(lines) {
+  const probe = (await call("POST", "/api/v1/sales/quote", { token: cashier, body: basket(lines) })).json.data;
+  const priced = (await call("POST", "/api/v1/sales/quote", { token: cashier, body: { ...basket(lines), payments: [{ method: "CARD", amount: probe.grandTotal }] } })).json.data;
+  const { cashTotalDue: _c, totalDue: _d, currency: _cur, pricesIncludeTax: _p, ...body } = priced;
+  return { ...body, items: body.items.map(({ cataloguePrice: _cp, ...i }) => i) };
+}
+let receipt = 0;
+const sellFrom = (template) => call("POST", "/api/v1/sales", { token: cashier, body: { ...template, id: crypto.randomUUID(), receiptNumber: `B-${++receipt}` } });
+const oneLine = await saleTemplate(1);
+const hundredLines = await saleTemplate(100);
+await measure("POST /api/v1/sales/quote (1 line)", ROUNDS, () => call("POST", "/api/v1/sales/quote", { token: cashier, body: basket(1) }));
+await measure("POST /api/v1/sales/quote (100 lines)", Math.min(ROUNDS, 50), () => call("POST", "/api/v1/sales/quote", { token: cashier, body: basket(100) }));
+await measure("POST /api/v1/sales (1 line)", ROUNDS, () => sellFrom(oneLine));
+await measure("POST /api/v1/sales (100 lines)", Math.min(ROUNDS, 50), () => sellFrom(hundredLines));
+
+/** The CPU time (ms) the wrangler dev process group's workerd has used: the Worker and the local D1. */
+function workerdCpuMs() {
+  // wrangler dev was started detached, so its pid is its process group's id.
+  const pids = execFileSync("pgrep", ["-g", String(server.pid), "workerd"]).toString().trim().split("\n").filter(Boolean);
+  const ticks = pids.reduce((sum, pid) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return sum + Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks
+  }, 0);
+  return (ticks * 1000) / 100;
+}
+
+async function load(name, connections, total, template) {
+  let sent = 0;
+  const latencies = [];
+  const cpuBefore = workerdCpuMs();
+  const started = performance.now();
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (sent < total) {
+      sent++;
+      const res = await sellFrom(template);
+      if (res.status !== 201) throw new Error(`${name}: ${res.status} ${JSON.stringify(res.json)}`);
+      latencies.push(res.ms);
+    }
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = workerdCpuMs() - cpuBefore;
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(1);
+  console.log(`${name.padEnd(36)} ${connections} connections, ${total} sales: ${(total / seconds).toFixed(0)} sales/s  p50 ${pct(50)} ms  p99 ${pct(99)} ms  workerd CPU ${(cpu / total).toFixed(2)} ms/sale`);
+}
+console.log("");
+await load("POST /api/v1/sales (1 line) load", 16, Math.max(ROUNDS * 2, 200), oneLine);
+await load("POST /api/v1/sales (10 lines) load", 16, Math.max(ROUNDS, 100), await saleTemplate(10));
 process.exit(0);

@@ -1,5 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
+import { createDb } from "../../worker/db/client";
+import { TenantScope } from "../../worker/db/tenant-scope";
+import { returnLimitGuard } from "../../worker/domain/sales";
 import { closeSessionInDb, inclusiveVat, openSession, quote, saleFromQuote, sell, shop, toKronor, type Shop } from "./checkout-fixtures";
 import { ADMIN_PASSWORD, api, createTenant, d1Count, enrolTill, feedOf, randomIp, staffWithPin, tillPinLogin, userWith } from "./helpers";
 
@@ -50,6 +54,7 @@ describe("POST /sales", () => {
     expect(await level(s, s.products.coffee.id)).toBe(-1000);
     expect(await level(s, s.products.bun.id)).toBe(-2000);
     expect((await feedOf(sale.id)).map((f) => [f.entity, f.store_id])).toEqual([["sale", s.t.storeId]]);
+    expect((await feedOf(`${s.t.storeId}:${s.products.coffee.id}`)).map((f) => [f.entity, f.store_id])).toEqual([["inventory_level", s.t.storeId]]);
   });
 
   it("takes 100 lines in the same two round trips", async () => {
@@ -248,9 +253,32 @@ describe("returns", () => {
     const sale = await soldSale(s);
     const [a, b] = [await returnBody(s, sale, [{ line: 1, quantity: 3000 }]), await returnBody(s, sale, [{ line: 1, quantity: 3000 }])];
     const answers = await Promise.all([sell(s, a), sell(s, b)]);
-    expect(answers.map((x) => x.status).sort()).toEqual([201, 409]);
-    expect(answers.find((x) => x.status === 409)!.json.code).toBe("RETURN_EXCEEDS_SOLD");
+    expect(answers.filter((x) => x.status === 201)).toHaveLength(1);
+    // The loser is refused at its read (422) when the winner committed first, or by the batch's guard (409)
+    // when both read before either wrote.
+    const loser = answers.find((x) => x.status !== 201)!;
+    expect([["INVALID_RETURN", 422], ["RETURN_EXCEEDS_SOLD", 409]]).toContainEqual([loser.json.code, loser.status]);
     expect(await level(s, s.products.bun.id)).toBe(0);
+  });
+
+  it("has the write batch refuse a return that a racing one left nothing for (the guard itself)", async () => {
+    const s = await shop();
+    const sale = await soldSale(s);
+    expect((await sell(s, await returnBody(s, sale, [{ line: 1, quantity: 3000 }]))).status).toBe(201);
+    // As the loser of a race would: its read saw 3 to return, but the winner has committed meanwhile.
+    const scope = new TenantScope(createDb(env.DB), s.t.tenantId);
+    const loser = crypto.randomUUID();
+    const now = Date.now();
+    await expect(
+      env.DB.batch([
+        env.DB.prepare("INSERT INTO sales (id, tenant_id, store_id, register_id, session_id, receipt_number, kind, original_sale_id, unreferenced, status, cashier_id, currency, prices_include_tax, tax_rounding, subtotal, discount_total, tax_total, grand_total, cash_rounding, total_due, paid_total, change_given, sold_at, request_hash, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'return', ?, 0, 'completed', ?, 'SEK', 1, 'line', 0, 0, 0, 0, 0, 0, 0, 0, ?, 'x', 1, ?, ?)")
+          .bind(loser, s.t.tenantId, s.t.storeId, s.till.registerId, s.sessionId, `R-${loser.slice(0, 8)}`, sale.id, s.cashier.id, now, now, now),
+        env.DB.prepare("INSERT INTO sale_lines (id, tenant_id, sale_id, line_no, product_id, product_name, sku, quantity, unit_price, catalogue_price, price_override, discount, net, tax, gross, cost_price, original_line_id) VALUES (?, ?, ?, 1, ?, 'x', 'x', -1000, 2500, 2500, 0, 0, 0, 0, 0, 0, ?)")
+          .bind(crypto.randomUUID(), s.t.tenantId, loser, sale.lines[1].productId, sale.lines[1].id),
+        ...guardStatements(scope, sale.id),
+      ]),
+    ).rejects.toThrow(/return_within_sold/);
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM sales WHERE id = ?").bind(loser).first<{ n: number }>())!.n).toBe(0);
   });
 
   it("takes a return without a receipt only where the tenant allows it, from a user holding pos.void, marked so", async () => {
@@ -316,3 +344,9 @@ describe("GET /sales", () => {
     void ADMIN_PASSWORD;
   });
 });
+
+/** The return guard as raw D1 statements, to run in a batch of the test's own. */
+function guardStatements(scope: TenantScope, originalSaleId: string) {
+  const query = new SQLiteSyncDialect().sqlToQuery((returnLimitGuard(scope, originalSaleId) as unknown as { getSQL(): import("drizzle-orm").SQL }).getSQL());
+  return [env.DB.prepare(query.sql).bind(...query.params)];
+}

@@ -13,7 +13,7 @@ import type { ServiceContext } from "./context";
 import { idempotencyQuery, isRace, record, replay, replayAfterRace, requestHash, type IdempotencyKey } from "./idempotency";
 import { recordChange } from "./journal";
 import { catalogueReads, cashRoundingOf, discrepancy, priceSale, saleTotals, type Catalogue } from "./sale-pricing";
-import { stockStatements } from "./stock";
+import { levelFeedStatement, stockStatements } from "./stock";
 import { toIso, toIsoOrNull } from "./versioning";
 
 /**
@@ -104,7 +104,7 @@ const sessionOpenGuard = (scope: TenantScope, sessionId: string, registerId: str
  * The guard that no line of the original sale is returned beyond what was sold, counting every completed
  * return, this one included (write_guards.return_within_sold): two returns racing cannot both take the last one.
  */
-const returnLimitGuard = (scope: TenantScope, originalSaleId: string): Statement =>
+export const returnLimitGuard = (scope: TenantScope, originalSaleId: string): Statement =>
   scope.db
     .insert(writeGuards)
     .values({
@@ -253,6 +253,7 @@ export async function createSale(ctx: ServiceContext, request: SaleRequest): Pro
     ...(taxRows.length ? [insertFromJson(scope, saleLineTaxes, taxRows.map(({ tenantId: _t, ...t }) => t))] : []),
     ...(paymentRows.length ? [insertFromJson(scope, salePayments, paymentRows.map(({ tenantId: _t, ...p }) => p))] : []),
     ...stockStatements(scope, { storeId: store.id, kind: isReturn ? "return" : "sale", referenceId: saleId, userId: actor.userId, at: now, changes: lineRows.map((l) => ({ productId: l.productId, quantity: -l.quantity })) }),
+    levelFeedStatement(scope, store.id, [...new Set(lineRows.map((l) => l.productId))], now),
     ...(body.originalSaleId ? [returnLimitGuard(scope, body.originalSaleId)] : []),
     recordChange(scope, { entity: "sale", entityId: saleId, op: "upsert", version: 1, storeId: store.id }, now),
   ];
@@ -446,6 +447,7 @@ export async function voidSale(ctx: ServiceContext, id: string, reason: string, 
       scope.update(sales, { status: "voided", voidedAt: request.now, voidedBy: actor.userId, voidReason: reason, version: voided.version, updatedAt: request.now }, eq(sales.id, id), eq(sales.status, "completed"), eq(sales.version, sale.version)),
       expectOneChange(scope.db),
       ...stockStatements(scope, { storeId: sale.storeId, kind: "void", referenceId: id, userId: actor.userId, at: request.now, changes: (lineRows as LineRow[]).map((l) => ({ productId: l.productId, quantity: l.quantity })) }),
+      levelFeedStatement(scope, sale.storeId, [...new Set((lineRows as LineRow[]).map((l) => l.productId))], request.now),
       recordChange(scope, { entity: "sale", entityId: id, op: "upsert", version: voided.version, storeId: sale.storeId }, request.now),
     ]);
   } catch (error) {
