@@ -23,7 +23,7 @@
  */
 import { RECEIPT_LABELS } from "./labels";
 import type { ReceiptItem, ReceiptModel, ReceiptTaxRow } from "./model";
-import { alignRight, centre, columns, row, wrap } from "./text";
+import { alignRight, centre, columns, labelRow, row, wrap } from "./text";
 
 export const RECEIPT_WIDTHS = [42, 32] as const;
 export type ReceiptWidth = (typeof RECEIPT_WIDTHS)[number];
@@ -49,9 +49,9 @@ const MIN_TAX_LABEL = 8;
 function guard(text: string, width: number): string {
   const clean = text
     .replace(/\p{Cs}/gu, "\uFFFD")
-    .normalize("NFC")
     .replace(/[\p{Cc}\u2028\u2029]/gu, " ")
-    .replace(/\p{Cf}/gu, "");
+    .replace(/\p{Cf}/gu, "")
+    .normalize("NFC");
   return [...clean].slice(0, width).join("").trimEnd();
 }
 
@@ -74,15 +74,15 @@ export function layoutReceipt(model: ReceiptModel, width: ReceiptWidth = 42): Re
   if (model.return) text(centre(labels.returnTitle, width), "bold");
   separator();
 
-  text(row(labels.receipt, model.receiptNumber, width));
-  text(row(labels.date, model.soldAt.text, width));
+  text(labelRow(labels.receipt, model.receiptNumber, width));
+  text(labelRow(labels.date, model.soldAt.text, width));
   const register = model.register.name && model.register.name !== model.register.code ? `${model.register.code} ${model.register.name}` : model.register.code;
-  text(row(labels.register, register, width));
-  if (model.cashier) text(row(labels.cashier, model.cashier, width));
+  text(labelRow(labels.register, register, width));
+  if (model.cashier) text(labelRow(labels.cashier, model.cashier, width));
   if (model.return) {
     const r = model.return;
     if (r.unreferenced) text(wrap(labels.returnWithoutReceipt, width));
-    else if (r.originalReceiptNumber ?? r.originalSaleId) text(row(labels.returnOf, r.originalReceiptNumber ?? r.originalSaleId ?? "", width));
+    else if (r.originalReceiptNumber ?? r.originalSaleId) text(labelRow(labels.returnOf, r.originalReceiptNumber ?? r.originalSaleId ?? "", width));
   }
   separator();
 
@@ -90,14 +90,14 @@ export function layoutReceipt(model: ReceiptModel, width: ReceiptWidth = 42): Re
   separator();
 
   const t = model.totals;
-  if (!t.pricesIncludeTax || t.discount) text(row(labels.subtotal, t.subtotal.text, width));
-  if (t.discount) text(row(labels.discount, t.discount.text, width));
-  if (!t.pricesIncludeTax) text(row(labels.taxAdded, t.tax.text, width));
-  text(row(labels.total, t.total.money, width), "bold");
-  if (t.pricesIncludeTax) text(row(labels.taxIncluded, t.tax.text, width));
+  if (!t.pricesIncludeTax || t.discount) text(labelRow(labels.subtotal, t.subtotal.text, width));
+  if (t.discount) text(labelRow(labels.discount, t.discount.text, width));
+  if (!t.pricesIncludeTax) text(labelRow(labels.taxAdded, t.tax.text, width));
+  text(labelRow(labels.total, t.total.money, width), "bold");
+  if (t.pricesIncludeTax) text(labelRow(labels.taxIncluded, t.tax.text, width));
   if (t.cashRounding) {
-    text(row(labels.cashRounding, t.cashRounding.text, width));
-    text(row(t.totalDue.minor < 0 ? labels.refundDue : labels.totalDue, t.totalDue.money, width), "bold");
+    text(labelRow(labels.cashRounding, t.cashRounding.text, width));
+    text(labelRow(t.totalDue.minor < 0 ? labels.refundDue : labels.totalDue, t.totalDue.money, width), "bold");
   }
 
   if (model.tenders.length > 0 || model.change) {
@@ -106,7 +106,7 @@ export function layoutReceipt(model: ReceiptModel, width: ReceiptWidth = 42): Re
       text(row(tender.name, tender.amount.text, width));
       if (tender.reference) text(row(`${labels.reference} ${tender.reference}`, "", width, INDENT));
     }
-    if (model.change) text(row(labels.change, model.change.text, width));
+    if (model.change) text(labelRow(labels.change, model.change.text, width));
   }
 
   if (model.taxes.length > 0) {
@@ -117,8 +117,8 @@ export function layoutReceipt(model: ReceiptModel, width: ReceiptWidth = 42): Re
   if (model.void) {
     separator();
     text(centre(labels.voidTitle, width), "bold");
-    if (model.void.reason) text(row(labels.voidReason, model.void.reason, width));
-    if (model.void.at) text(row(labels.voidedAt, model.void.at.text, width));
+    if (model.void.reason) text(labelRow(labels.voidReason, model.void.reason, width));
+    if (model.void.at) text(labelRow(labels.voidedAt, model.void.at.text, width));
   }
 
   if (model.footer.length > 0) {
@@ -149,7 +149,7 @@ function itemLines(item: ReceiptItem, model: ReceiptModel, width: number): strin
     lines.push(...row(`${quantity} ${labels.times} ${price}`, item.amount.text, width, INDENT));
   }
   if (item.cataloguePrice) lines.push(...row(`${labels.priceOverride} ${item.cataloguePrice.text}`, "", width, INDENT));
-  if (item.discount) lines.push(...row(labels.discount, item.discount.text, width, INDENT));
+  if (item.discount) lines.push(...labelRow(labels.discount, item.discount.text, width, INDENT));
   return lines;
 }
 
@@ -162,7 +162,7 @@ function taxSummary(rows: readonly ReceiptTaxRow[], rateHeader: string, taxableH
   const taxableW = Math.max(columns(taxableHeader), ...rows.map((r) => columns(r.taxable.text)));
   const labelW = width - taxableW - taxW - 3;
   if (labelW < MIN_TAX_LABEL) {
-    return rows.flatMap((r) => [...wrap(r.label, width), ...row(taxableHeader, r.taxable.text, width, INDENT), ...row(taxHeader, r.tax.text, width, INDENT)]);
+    return rows.flatMap((r) => [...wrap(r.label, width), ...labelRow(taxableHeader, r.taxable.text, width, INDENT), ...labelRow(taxHeader, r.tax.text, width, INDENT)]);
   }
   const cells = (label: string, taxable: string, tax: string) => {
     const labelLines = wrap(label, labelW);

@@ -21,20 +21,21 @@ const NO_BREAK_SPACES = /[\u2007\u202F]/g;
 const OTHER_SPACES = /[^\S\u00A0]/gu;
 
 /**
- * One printable line: lone surrogates replaced, NFC, control characters and line breaks as spaces, format
- * characters dropped, runs of spaces as one, trimmed. Anything that is not a string is the empty string.
+ * One printable line: lone surrogates replaced, control characters and line breaks as spaces, format characters
+ * dropped, runs of spaces as one, trimmed, NFC. Anything that is not a string is the empty string.
  */
 export function printable(text: unknown): string {
   if (typeof text !== "string") return "";
   return text
     .replace(LONE_SURROGATE, "\uFFFD")
-    .normalize("NFC")
     .replace(BREAKING, " ")
     .replace(FORMAT, "")
     .replace(NO_BREAK_SPACES, "\u00A0")
     .replace(OTHER_SPACES, " ")
     .replace(/ {2,}/g, " ")
-    .trim();
+    .trim()
+    // Last, so that a letter and its combining mark that a dropped character kept apart are composed too.
+    .normalize("NFC");
 }
 
 /** The columns a (printable) text takes: its code points. */
@@ -77,20 +78,28 @@ const MIN_LEFT = 10;
 
 /**
  * A row: `left` text (indented by `indent`) and `right` text right-aligned at the end of the line, at least one
- * space between them. A left text too long for the room the right text leaves wraps within that room, so it
- * never runs into the right-hand column, and the right text sits on its last line. When the right text leaves
- * less than a few columns, the left text takes whole lines and the right text a line of its own.
+ * space between them.
+ *
+ * A name (the default) too long for the room the right text leaves wraps within that room, so that it never runs
+ * into the right-hand column, and the right text sits on its last line; when the room is narrower than a few
+ * columns, the name takes whole lines and the right text a line of its own. A `label` ("Att betala") is never
+ * broken to make room: when it does not fit beside the right text, the right text goes to the next line.
  */
-export function row(left: string, right: string, width: number, indent = 0): string[] {
+export function row(left: string, right: string, width: number, indent = 0, kind: "name" | "label" = "name"): string[] {
+  const l = printable(left);
   const r = printable(right);
   const pad = spaces(indent);
-  if (r === "") return wrap(left, width - indent).map((l) => (pad + l).trimEnd());
+  if (r === "") return wrap(l, width - indent).map((x) => (pad + x).trimEnd());
   const room = width - columns(r) - 1 - indent;
-  if (room < Math.min(MIN_LEFT, Math.max(1, columns(printable(left))))) {
-    const lefts = printable(left) === "" ? [] : wrap(left, width - indent).map((l) => pad + l);
+  const stacked = kind === "label" ? columns(l) > room : room < Math.min(MIN_LEFT, Math.max(1, columns(l)));
+  if (stacked) {
+    const lefts = l === "" ? [] : wrap(l, width - indent).map((x) => pad + x);
     return [...lefts, ...alignRight(r, width)];
   }
-  const lefts = wrap(left, room);
+  const lefts = wrap(l, room);
   const last = lefts.pop()!;
-  return [...lefts.map((l) => pad + l), pad + last + spaces(width - indent - columns(last) - columns(r)) + r];
+  return [...lefts.map((x) => pad + x), pad + last + spaces(width - indent - columns(last) - columns(r)) + r];
 }
+
+/** A row whose left text is a label, never broken to make room for the right text. */
+export const labelRow = (label: string, right: string, width: number, indent = 0): string[] => row(label, right, width, indent, "label");
