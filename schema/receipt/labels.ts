@@ -17,6 +17,8 @@ export interface ReceiptLabels {
   readonly pieces: string;
   readonly times: string;
   readonly discount: string;
+  /** What the sale's discounts came to, under the totals. */
+  readonly discountTotal: string;
   /** Before the catalogue's price on a line sold at another price. */
   readonly priceOverride: string;
   readonly subtotal: string;
@@ -55,6 +57,7 @@ const sv: ReceiptLabels = {
   pieces: "st",
   times: "x",
   discount: "Rabatt",
+  discountTotal: "Erhållen rabatt",
   priceOverride: "Ändrat pris, ord.",
   subtotal: "Delsumma",
   total: "Totalt",
@@ -89,6 +92,7 @@ const en: ReceiptLabels = {
   pieces: "",
   times: "x",
   discount: "Discount",
+  discountTotal: "Discounts",
   priceOverride: "Price override, was",
   subtotal: "Subtotal",
   total: "Total",

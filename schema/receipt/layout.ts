@@ -18,8 +18,9 @@
  * hyphens (or a graphic rule), `qr` as GS ( k, and `cut` as a feed and GS V.
  *
  * The order: the store (name and lines), the marks (COPY, VOID, RETURN), the receipt's number, time, register and
- * cashier, the items, the totals, the tenders and change, the tax summary per rate, the void's details, the
- * footer, the QR code, the cut.
+ * cashier, the items (each with its quantity, price override and discount), the totals (and the discounts they
+ * include), the tenders and change, the tax summary per rate, the void's details, the footer, the QR code, the
+ * cut.
  */
 import { RECEIPT_LABELS } from "./labels";
 import type { ReceiptItem, ReceiptModel, ReceiptTaxRow } from "./model";
@@ -90,15 +91,17 @@ export function layoutReceipt(model: ReceiptModel, width: ReceiptWidth = 42): Re
   separator();
 
   const t = model.totals;
-  if (!t.pricesIncludeTax || t.discount) text(labelRow(labels.subtotal, t.subtotal.text, width));
-  if (t.discount) text(labelRow(labels.discount, t.discount.text, width));
-  if (!t.pricesIncludeTax) text(labelRow(labels.taxAdded, t.tax.text, width));
+  if (!t.pricesIncludeTax) {
+    text(labelRow(labels.subtotal, t.subtotal.text, width));
+    text(labelRow(labels.taxAdded, t.tax.text, width));
+  }
   text(labelRow(labels.total, t.total.money, width), "bold");
   if (t.pricesIncludeTax) text(labelRow(labels.taxIncluded, t.tax.text, width));
   if (t.cashRounding) {
     text(labelRow(labels.cashRounding, t.cashRounding.text, width));
     text(labelRow(t.totalDue.minor < 0 ? labels.refundDue : labels.totalDue, t.totalDue.money, width), "bold");
   }
+  if (t.discount) text(labelRow(labels.discountTotal, t.discount.text, width));
 
   if (model.tenders.length > 0 || model.change) {
     separator();

@@ -7,14 +7,14 @@
  * (`text`, formatted in the store's locale with the currency's decimals, format.ts). Every text that came from the
  * sale or its context has been made printable (text.ts): no control character, line break or bidi control.
  *
- * The receipt recomputes nothing: each total is the sale's own (taxTotal, grandTotal, cashRounding, totalDue,
- * changeGiven, per-rate taxes), so what is printed is what was stored. The only derived figures are the ones a
- * receipt shows that a sale does not store in that form: a line's amount before its discount (its total plus the
- * discount) and the subtotal (their sum), so that the printed column adds up:
- *   prices include tax:  subtotal + discount           = total   (the tax is "of which")
- *   prices exclude tax:  subtotal + discount + tax     = total
- *   and                  total + cash rounding         = total due
- * where `discount` is negative (it lowers the total) on a sale and positive on a return.
+ * The receipt recomputes nothing: each total is the sale's own (subtotal, discountTotal, taxTotal, grandTotal,
+ * cashRounding, totalDue, changeGiven, the per-rate taxes), so what is printed is what was stored. The only
+ * derived figure is a line's amount before its discount (its total plus the discount), printed above the
+ * discount so that the item column adds up to the sale's subtotal (the lines after their discounts: net where
+ * prices exclude tax, gross where they include it):
+ *   prices include tax:  subtotal             = total   (the tax is "of which")
+ *   prices exclude tax:  subtotal + tax       = total
+ *   and                  total + cash rounding = total due
  */
 import type { Sale } from "../contracts/sales";
 import { receiptFormat, type ReceiptFormat } from "./format";
@@ -84,9 +84,9 @@ export interface ReceiptTaxRow {
 
 export interface ReceiptTotals {
   readonly pricesIncludeTax: boolean;
-  /** The lines' amounts before discounts, summed. */
+  /** The sale's subtotal: its lines after their discounts (net when tax is added on top, gross when included). */
   readonly subtotal: Amount;
-  /** What discounts add to the total (negative on a sale); null when there are none. */
+  /** The sale's discount total: what discounts took off (positive on a sale, negative on a return); null when none. */
   readonly discount: Amount | null;
   /** The sale's tax total: part of the total when prices include tax, added to it when not. */
   readonly tax: Amount;
@@ -198,7 +198,7 @@ const nonEmpty = (text: unknown): string | null => {
 
 const sign = (n: number) => (n < 0 ? -1 : 1);
 
-/** A sum of amounts (bigint) back as a number, refusing one that a number cannot hold exactly. */
+/** An amount worked out in bigint back as a number, refusing one that a number cannot hold exactly. */
 function exact(n: bigint): number {
   if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) throw new RangeError("an amount beyond the safe integer range");
   return Number(n);
@@ -233,8 +233,6 @@ export function buildReceipt(sale: Sale, context: ReceiptContext): ReceiptModel 
     ...(s.legalLines ?? []).map(printable),
   ].filter((l) => l !== "");
 
-  let subtotal = 0n;
-  let discounts = 0n;
   const items = sale.lines.map((line): ReceiptItem => {
     const unitOf = nonEmpty(context.units?.[line.productId]);
     const fractional = line.quantity % 1000 !== 0;
@@ -243,8 +241,6 @@ export function buildReceipt(sale: Sale, context: ReceiptContext): ReceiptModel 
     // The stored discount lowers the line in its own direction; the receipt shows what it adds.
     const discount = -sign(line.quantity) * Math.abs(line.discount);
     const before = exact(BigInt(total) - BigInt(discount));
-    subtotal += BigInt(before);
-    discounts += BigInt(discount);
     const overridden = line.priceOverride || line.unitPrice !== line.cataloguePrice;
     return {
       lineId: line.id,
@@ -310,8 +306,8 @@ export function buildReceipt(sale: Sale, context: ReceiptContext): ReceiptModel 
     taxes,
     totals: {
       pricesIncludeTax: sale.pricesIncludeTax,
-      subtotal: amount(exact(subtotal)),
-      discount: discounts === 0n ? null : amount(exact(discounts)),
+      subtotal: amount(sale.subtotal),
+      discount: sale.discountTotal === 0 ? null : amount(sale.discountTotal),
       tax: amount(sale.taxTotal),
       total: money(sale.grandTotal),
       cashRounding: sale.cashRounding === 0 ? null : amount(sale.cashRounding),

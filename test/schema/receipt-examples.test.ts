@@ -26,7 +26,9 @@ describe("the hand-made sales are what the money engine makes of them", () => {
       expect({ net: r.net, tax: r.tax, gross: r.gross, taxes: r.taxes.map((t) => t.amount) }).toEqual({ net: l.net, tax: l.tax, gross: l.gross, taxes: l.taxes.map((t) => t.amount) });
     });
     expect(doc.totals.taxes.map((t) => ({ id: t.id, taxable: t.taxable, amount: t.amount }))).toEqual(s.taxes.map((t) => ({ id: t.taxRateId, taxable: t.taxable, amount: t.amount })));
-    expect({ tax: doc.totals.tax, gross: doc.totals.gross, discount: doc.totals.discount }).toEqual({ tax: s.taxTotal, gross: s.grandTotal, discount: s.discountTotal * Math.sign(s.lines[0]!.quantity) + 0 });
+    // The sales domain's subtotal: the lines' priced amounts (after their discounts).
+    const subtotal = doc.lines.reduce((a, l) => a + l.extended - l.discount, 0);
+    expect({ subtotal, tax: doc.totals.tax, gross: doc.totals.gross, discount: doc.totals.discount }).toEqual({ subtotal: s.subtotal, tax: s.taxTotal, gross: s.grandTotal, discount: s.discountTotal });
     const card = s.payments.filter((p) => !p.isCash).reduce((a, p) => a + p.amount, 0);
     const cash = cashRounding(s.grandTotal - card, cashUnit);
     expect(cash.adjustment).toBe(s.cashRounding);
@@ -65,12 +67,11 @@ Tygkasse Äppelträd                   49,00
   3 st x 25,00                       75,00
   Rabatt                             -7,50
 ------------------------------------------
-Delsumma                            243,38
-Rabatt                               -7,50
 Totalt                           235,88~kr
 varav moms                           29,82
 Öresavrundning                        0,12
 Att betala                       236,00~kr
+Erhållen rabatt                       7,50
 ------------------------------------------
 Kort                                100,00
   Ref 123456
@@ -111,12 +112,11 @@ Tygkasse Äppelträd         49,00
   3 st x 25,00             75,00
   Rabatt                   -7,50
 --------------------------------
-Delsumma                  243,38
-Rabatt                     -7,50
 Totalt                 235,88~kr
 varav moms                 29,82
 Öresavrundning              0,12
 Att betala             236,00~kr
+Erhållen rabatt             7,50
 --------------------------------
 Kort                      100,00
   Ref 123456
@@ -145,8 +145,8 @@ Moms 25 %          39,20    9,80
     const model = buildReceipt(swedishSale, swedishContext);
     expect(model.totals).toEqual({
       pricesIncludeTax: true,
-      subtotal: { minor: 24338, text: "243,38" },
-      discount: { minor: -750, text: "-7,50" },
+      subtotal: { minor: 23588, text: "235,88" },
+      discount: { minor: 750, text: "7,50" },
       tax: { minor: 2982, text: "29,82" },
       total: { minor: 23588, text: "235,88", money: "235,88\u00A0kr" },
       cashRounding: { minor: 12, text: "0,12" },
@@ -209,10 +209,10 @@ House blend ground coffee beans, 12
 oz bag                               14.00
   Price override, was 15.00
 ------------------------------------------
-Subtotal                             37.47
-Discount                             -0.50
+Subtotal                             36.97
 Tax                                   3.46
 Total                               $40.43
+Discounts                             0.50
 ------------------------------------------
 Card                                 20.00
   Ref VISA 4242 AUTH 0815
@@ -247,10 +247,10 @@ House blend ground coffee
 beans, 12 oz bag           14.00
   Price override, was 15.00
 --------------------------------
-Subtotal                   37.47
-Discount                   -0.50
+Subtotal                   36.97
 Tax                         3.46
 Total                     $40.43
+Discounts                   0.50
 --------------------------------
 Card                       20.00
   Ref VISA 4242 AUTH 0815

@@ -91,7 +91,7 @@ export function sale(s: Partial<Sale> & Pick<Sale, "lines" | "payments" | "taxes
  *   Tygkasse Äppelträd  1 × 49,00 (catalogue 59,00)    moms 25 %: 49,00 × 25/125 = 9,80
  *   Äppeljuice          3 × 25,00 = 75,00 − 7,50 = 67,50   67,50 × 12/112 = 7,232 → 7,23
  *
- *   subtotal 243,38, discount 7,50, total 235,88; moms 12 % 20,02 on 166,86, moms 25 % 9,80 on 39,20
+ *   243,38 before the discount of 7,50: subtotal and total 235,88; moms 12 % 20,02 on 166,86, moms 25 % 9,80 on 39,20
  *   card 100,00, cash 150,00 for the rest 135,88, rounded to 136,00 (+0,12): due 236,00, change 14,00
  */
 export const swedishSale = sale({
@@ -107,7 +107,7 @@ export const swedishSale = sale({
     { taxRateId: MOMS_25, name: "Moms 25 %", rate: 2500, rateMillionths: 250_000, isCompound: false, taxable: 3920, amount: 980 },
   ],
   payments: [payment("CARD", 10000, "123456"), payment("CASH", 15000)],
-  subtotal: 24338,
+  subtotal: 23588,
   discountTotal: 750,
   taxTotal: 2982,
   grandTotal: 23588,
@@ -139,7 +139,7 @@ export const swedishContext: ReceiptContext = {
  *   Blueberry muffin  3.49 − 0.50 = 2.99 state 0.246675 → 0.25  city (2.99 + 0.25) × 1 % = 0.0324 → 0.03
  *   House blend …     14.00 (catalogue 15.00)  state 1.155 → 1.16  city (14.00 + 1.16) × 1 % = 0.1516 → 0.15
  *
- *   subtotal 37.47, discount 0.50, net 36.97, tax 3.46 (state 3.06, city 0.40), total 40.43
+ *   37.47 before the discount of 0.50: subtotal (net) 36.97, tax 3.46 (state 3.06, city 0.40), total 40.43
  *   card 20.00, cash 30.00: change 9.57
  */
 export const usSale = sale({

@@ -11,6 +11,13 @@ import { buildReceipt, columns, layoutReceipt, plainTextLines, printable, RECEIP
 import { labelRow, row } from "../../schema/receipt/text";
 import { line, payment, sale } from "./receipt-fixtures";
 
+/** unit price × quantity / 1000, half away from zero: a line before its discount, worked out here on its own. */
+function extended(unitPrice: number, quantity: number): number {
+  const n = BigInt(unitPrice) * BigInt(quantity < 0 ? -quantity : quantity);
+  const magnitude = Number((n + 500n) / 1000n);
+  return quantity < 0 ? -magnitude + 0 : magnitude; // + 0: no negative zero
+}
+
 /** What a printer must never be sent, and what makes a string no text at all. */
 const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029]/u;
 
@@ -50,6 +57,8 @@ const anySale: fc.Arbitrary<Sale> = fc
     receiptNumber: text,
     soldAt: fc.date({ min: new Date("1970-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true }).map((d) => d.toISOString()),
     unreferenced: fc.boolean(),
+    subtotal: amount,
+    discountTotal: amount,
     taxTotal: amount,
     grandTotal: amount,
     cashRounding: amount,
@@ -64,8 +73,6 @@ const anySale: fc.Arbitrary<Sale> = fc
       payments: s.payments.map((p) => payment(p.method, p.amount, p.reference)),
       originalSaleId: s.kind === "return" && !s.unreferenced ? "0b7c5d1e-2f3a-4b5c-8d6e-7f8091a2b3c4" : null,
       voidedAt: s.status === "voided" ? s.soldAt : null,
-      subtotal: 0,
-      discountTotal: 0,
     }),
   );
 
@@ -128,15 +135,17 @@ describe("any receipt", () => {
     );
   }, 30_000);
 
-  it("prints the sale's totals, tax, cash rounding, total due and change", () => {
+  it("prints the sale's subtotal, discounts, tax, total, cash rounding, total due and change", () => {
     fc.assert(
       fc.property(anySale, anyContext, width, (s, c, w) => {
         const model = buildReceipt(s, c);
         const labels = RECEIPT_LABELS[model.language];
         const layout = layoutReceipt(model, w);
         const totals = section(layout, 3);
+        expect(printedAmount(totals, labels.subtotal)).toBe(s.pricesIncludeTax ? undefined : BigInt(s.subtotal));
         expect(printedAmount(totals, labels.total)).toBe(BigInt(s.grandTotal));
         expect(printedAmount(totals, s.pricesIncludeTax ? labels.taxIncluded : labels.taxAdded)).toBe(BigInt(s.taxTotal));
+        expect(printedAmount(totals, labels.discountTotal)).toBe(s.discountTotal === 0 ? undefined : BigInt(s.discountTotal));
         const due = s.totalDue < 0 ? labels.refundDue : labels.totalDue;
         expect(printedAmount(totals, labels.cashRounding)).toBe(s.cashRounding === 0 ? undefined : BigInt(s.cashRounding));
         expect(printedAmount(totals, due)).toBe(s.cashRounding === 0 ? undefined : BigInt(s.totalDue));
@@ -185,7 +194,7 @@ describe("a sale the money engine priced", () => {
         ),
         taxes: doc.totals.taxes.map((t) => ({ taxRateId: t.id, name: t.name, rate: null, rateMillionths: t.rateMillionths, isCompound: t.isCompound, taxable: t.taxable, amount: t.amount })),
         payments: [payment("CASH", handed)],
-        subtotal: doc.totals.extended,
+        subtotal: doc.lines.reduce((a, l) => a + l.extended - l.discount, 0),
         discountTotal: doc.totals.discount,
         taxTotal: doc.totals.tax,
         grandTotal: doc.totals.gross,
@@ -196,7 +205,7 @@ describe("a sale the money engine priced", () => {
       });
     });
 
-  it("prints a column that adds up: subtotal and discount (and tax added on top) make the total", () => {
+  it("prints totals that add up: the item column makes the subtotal, and the subtotal (and tax added on top) the total", () => {
     fc.assert(
       fc.property(pricedSale, anyContext, width, (s, c, w) => {
         const model = buildReceipt(s, c);
@@ -205,14 +214,15 @@ describe("a sale the money engine priced", () => {
         expectPrintable(layout);
         const totals = section(layout, 3);
         const total = printedAmount(totals, labels.total)!;
-        const discount = printedAmount(totals, labels.discount) ?? 0n;
-        const subtotal = printedAmount(totals, labels.subtotal) ?? total - discount;
+        const subtotal = s.pricesIncludeTax ? total : printedAmount(totals, labels.subtotal)!;
         const taxAdded = s.pricesIncludeTax ? 0n : printedAmount(totals, labels.taxAdded)!;
-        expect(subtotal + discount + taxAdded).toBe(total);
+        expect(subtotal + taxAdded).toBe(total);
         expect(total).toBe(BigInt(s.grandTotal));
-        expect(discount).toBe(-BigInt(s.discountTotal));
         expect(subtotal).toBe(BigInt(s.subtotal));
-        expect(model.items.reduce((a, i) => a + BigInt(i.total.minor), 0n)).toBe(BigInt(s.pricesIncludeTax ? s.grandTotal : s.grandTotal - s.taxTotal));
+        expect(printedAmount(totals, labels.discountTotal) ?? 0n).toBe(BigInt(s.discountTotal));
+        // Each item's amount and its discount: the column the customer adds up.
+        expect(model.items.reduce((a, i) => a + BigInt(i.amount.minor) + BigInt(i.discount?.minor ?? 0), 0n)).toBe(subtotal);
+        expect(model.items.map((i) => i.amount.minor)).toEqual(s.lines.map((l) => extended(l.unitPrice, l.quantity)));
       }),
       { numRuns: 300 },
     );
