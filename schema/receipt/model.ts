@@ -204,12 +204,14 @@ function exact(n: bigint): number {
   return Number(n);
 }
 
-/** A tax rate's name with its rate, unless the name already ends in it ("Moms 25 %" stays as it is). */
+/** A tax rate's name with its rate, unless the name already says it ("Moms 25 %" stays as it is). */
 function taxLabel(name: string, millionths: number, fmt: ReceiptFormat): string {
   const rate = fmt.percent(millionths);
-  const bare = (s: string) => s.replace(/[\s\u00A0]/g, "").replace(",", ".").toLowerCase();
   if (name === "") return rate;
-  return bare(name).includes(bare(rate)) ? name : `${name} ${rate}`;
+  // Compared without spaces and with either decimal mark; "12,5 %" does not say 2,5 %.
+  const bare = (text: string) => text.replace(/\s/g, "").replace(/,/g, ".");
+  const escaped = bare(rate).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(?:^|[^0-9.])${escaped}`).test(bare(name)) ? name : `${name} ${rate}`;
 }
 
 export function buildReceipt(sale: Sale, context: ReceiptContext): ReceiptModel {

@@ -188,6 +188,19 @@ Moms 25 %          39,20    9,80
   });
 });
 
+describe("the tax summary's labels", () => {
+  const labelled = (name: string, rateMillionths: number) =>
+    buildReceipt({ ...swedishSale, taxes: [{ taxRateId: "aa000000-0000-4000-8000-000000000099", name, rate: null, rateMillionths, isCompound: false, taxable: 100, amount: 25 }] }, swedishContext).taxes[0]!.label;
+  it("add the rate to a name that does not already say it", () => {
+    expect(labelled("Moms 25 %", 250_000)).toBe("Moms 25 %");
+    expect(labelled("Moms 25%", 250_000)).toBe("Moms 25%");
+    expect(labelled("Moms", 250_000)).toBe("Moms 25\u00A0%");
+    expect(labelled("Moms 12,5 %", 25_000)).toBe("Moms 12,5 % 2,5\u00A0%");
+    expect(labelled("Moms 2.5%", 25_000)).toBe("Moms 2.5%");
+    expect(labelled("", 60_000)).toBe("6\u00A0%");
+  });
+});
+
 describe("a US sales-tax receipt", () => {
   it("at 42 columns", () => {
     expect(printed(usSale, usContext, 42)).toEqual(expected(`

@@ -4,6 +4,7 @@ import { departmentRoutes } from "./departments";
 import { deviceRoutes } from "./devices";
 import { inventoryRoutes } from "./inventory";
 import { productRoutes } from "./products";
+import { receiptRoutes } from "./receipts";
 import { roleRoutes } from "./roles";
 import { saleRoutes } from "./sales";
 import { salesRepRoutes } from "./sales-reps";
@@ -35,6 +36,7 @@ export const v1Routes = [
   ...storePriceRoutes,
   ...specialRoutes,
   ...worksheetRoutes,
+  ...receiptRoutes,
   ...saleRoutes,
   ...inventoryRoutes,
 ];

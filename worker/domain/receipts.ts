@@ -1,0 +1,63 @@
+import { eq, inArray, sql } from "drizzle-orm";
+import { registers, salePayments, saleLines, saleLineTaxes, sales, stores, tenders, users } from "../../schema/db";
+import { buildReceipt, layoutReceipt, plainText, type ReceiptLayout, type ReceiptModel, type ReceiptWidth } from "../../schema/receipt";
+import { notFound } from "../http/errors";
+import type { ServiceContext } from "./context";
+import { saleDto } from "./sales";
+
+/**
+ * A stored sale's receipt: the receipt model (schema/receipt) made from the sale and what it says of its store,
+ * register, cashier, tenders and (for a return) original receipt, laid out for the printer's columns. One D1
+ * round trip: the sale's own rows and its context, each found from the sale's id.
+ */
+
+/** Stores have no locale of their own yet: receipts are Swedish, in sv-SE's numbers and dates. */
+const RECEIPT_LOCALE = "sv-SE";
+
+type SaleRow = typeof sales.$inferSelect;
+type LineRow = typeof saleLines.$inferSelect;
+type LineTaxRow = typeof saleLineTaxes.$inferSelect;
+type PaymentRow = typeof salePayments.$inferSelect;
+
+export interface PrintedReceipt {
+  receipt: ReceiptModel;
+  layout: ReceiptLayout;
+  text: string;
+}
+
+export async function saleReceipt(ctx: ServiceContext, saleId: string, width: ReceiptWidth): Promise<PrintedReceipt> {
+  const { scope } = ctx;
+  const ofSale = (column: "store_id" | "register_id" | "cashier_id" | "original_sale_id") =>
+    sql`(SELECT ${sql.raw(column)} FROM ${sales} WHERE ${sales.id} = ${saleId} AND ${sales.tenantId} = ${scope.tenantId})`;
+  const [saleRows, lineRows, taxRows, paymentRows, storeRows, registerRows, cashierRows, tenderRows, originalRows] = await scope.db.batch([
+    scope.select(sales, eq(sales.id, saleId)),
+    scope.select(saleLines, eq(saleLines.saleId, saleId)),
+    scope.select(saleLineTaxes, eq(saleLineTaxes.saleId, saleId)),
+    scope.select(salePayments, eq(salePayments.saleId, saleId)),
+    scope.db.select({ name: stores.name, address: stores.address, phone: stores.phone, timeZone: stores.timeZone }).from(stores).where(scope.where(stores, eq(stores.id, ofSale("store_id")))),
+    scope.db.select({ code: registers.code, name: registers.name }).from(registers).where(scope.where(registers, eq(registers.id, ofSale("register_id")))),
+    scope.db.select({ displayName: users.displayName }).from(users).where(scope.where(users, eq(users.id, ofSale("cashier_id")))),
+    // The tenders the sale was paid with, by the names they have now (deleted ones too: the sale still names them).
+    scope.db.select({ id: tenders.id, name: tenders.name }).from(tenders).where(scope.where(tenders, inArray(tenders.id, scope.db.select({ id: salePayments.tenderId }).from(salePayments).where(scope.where(salePayments, eq(salePayments.saleId, saleId)))))),
+    scope.db.select({ receiptNumber: sales.receiptNumber }).from(sales).where(scope.where(sales, eq(sales.id, ofSale("original_sale_id")))),
+  ]);
+  const row = saleRows[0] as SaleRow | undefined;
+  const store = storeRows[0];
+  if (!row || !store) throw notFound("Sale");
+  const payments = paymentRows as PaymentRow[];
+  const sale = saleDto(row, lineRows as LineRow[], taxRows as LineTaxRow[], payments);
+
+  const tenderName = new Map(tenderRows.map((t) => [t.id, t.name]));
+  const tenderNames = Object.fromEntries(payments.flatMap((p) => (tenderName.has(p.tenderId) ? [[p.tenderCode, tenderName.get(p.tenderId)!]] : [])));
+  const register = registerRows[0];
+  const receipt = buildReceipt(sale, {
+    store,
+    register: { code: register?.code ?? "", name: register?.name ?? null },
+    cashier: cashierRows[0]?.displayName ?? null,
+    locale: RECEIPT_LOCALE,
+    tenderNames,
+    originalReceiptNumber: originalRows[0]?.receiptNumber ?? null,
+  });
+  const layout = layoutReceipt(receipt, width);
+  return { receipt, layout, text: plainText(layout) };
+}
