@@ -81,6 +81,8 @@ export const PrintReceiptBody = z.object({
   saleId: z.uuid({ error: "must be a UUID" }).toLowerCase(),
   /** The printer's columns: 42 (80 mm paper) or 32 (58 mm). */
   width: z.union([z.literal(42), z.literal(32)], { error: "must be 42 or 32 (the printer's columns)" }).default(42),
+  /** A reprint: the receipt is marked as a copy (KOPIA), as Swedish rules require of every receipt after the first. */
+  copy: z.boolean().default(false),
 });
 
 export const PrintedReceipt = z.object({

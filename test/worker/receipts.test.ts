@@ -93,6 +93,17 @@ describe("POST /sales/print", () => {
     expect(layout.lines[0]).toEqual({ kind: "text", text: "                Main Store", style: "title" });
   });
 
+  it("marks a reprint as a copy, and only a reprint", async () => {
+    const s = await shop();
+    const sale = await cafeSale(s);
+    const first = await print(s, { saleId: sale.id });
+    const again = await print(s, { saleId: sale.id, copy: true });
+    expect(first.json.data.receipt.copy).toBe(false);
+    expect(again.json.data.receipt.copy).toBe(true);
+    expect(again.json.data.text).toContain("KOPIA");
+    expect(first.json.data.text).not.toContain("KOPIA");
+  });
+
   it("lays it out for 32 columns", async () => {
     const s = await shop();
     const sale = await cafeSale(s);

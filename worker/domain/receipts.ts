@@ -25,7 +25,7 @@ export interface PrintedReceipt {
   text: string;
 }
 
-export async function saleReceipt(ctx: ServiceContext, saleId: string, width: ReceiptWidth): Promise<PrintedReceipt> {
+export async function saleReceipt(ctx: ServiceContext, saleId: string, width: ReceiptWidth, copy = false): Promise<PrintedReceipt> {
   const { scope } = ctx;
   const ofSale = (column: "store_id" | "register_id" | "cashier_id" | "original_sale_id") =>
     sql`(SELECT ${sql.raw(column)} FROM ${sales} WHERE ${sales.id} = ${saleId} AND ${sales.tenantId} = ${scope.tenantId})`;
@@ -56,6 +56,7 @@ export async function saleReceipt(ctx: ServiceContext, saleId: string, width: Re
     cashier: cashierRows[0]?.displayName ?? null,
     locale: RECEIPT_LOCALE,
     tenderNames,
+    copy,
     originalReceiptNumber: originalRows[0]?.receiptNumber ?? null,
   });
   const layout = layoutReceipt(receipt, width);
