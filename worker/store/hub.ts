@@ -1,16 +1,165 @@
 import { DurableObject } from "cloudflare:workers";
+import type { CashEvent, CloseResult, RegisterSession } from "../../schema/contracts/registers";
+import { commit, isGuardFailure, isUniqueViolation, type Statement } from "../db/batch";
+import { createDb } from "../db/client";
+import { TenantScope } from "../db/tenant-scope";
+import { withSessionGuard } from "../db/write-guard";
+import { cashEventStatements, type CashEventCommand } from "../domain/cash-events";
+import { idempotencyQuery, isRace, replay, type IdempotencyKey } from "../domain/idempotency";
+import { openStatements, refusals, registerStateFrom, registerStateQueries, sessionClosed, type HubContext, type OpenCommand } from "../domain/register-sessions";
+import { closeReadStatements, planClose, type CloseCommand } from "../domain/session-close";
 import type { Env } from "../env";
+import { D1Meter } from "../http/d1-meter";
+import { ApiError, conflict } from "../http/errors";
+import { toHubError, type HubCaller, type HubReply } from "./hub-protocol";
+import { HubState, type RegisterState } from "./hub-state";
+import { SerialQueue } from "./serial-queue";
+
+export { storeHub } from "./hub-client";
+
+/** Reads and writes a close may make when sales keep arriving in the session between its read and its write. */
+const CLOSE_ATTEMPTS = 5;
 
 /**
  * The store's hub: one Durable Object per store, the authority for the store's register sessions (and, later,
  * its live sockets and the bridge's job queue). Reached by RPC from the Worker through `storeHub()`.
+ *
+ * Every command (open, close, cash event) runs in one queue per store, so the store's session changes happen one
+ * at a time: a D1 call does not hold the input gate, so without the queue two opens could both read "closed" and
+ * both write. Each command writes D1 before it answers, then updates the hub's own copy (see HubState). The copy
+ * saves D1 reads on the way that succeeds; a refusal is confirmed against D1 first, and a write made on a lagging
+ * copy fails on D1's constraints and guards, so the hub rebuilds the copy and tries again.
  */
 export class StoreHub extends DurableObject<Env> {
+  private readonly queue = new SerialQueue();
+  private readonly state: HubState;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.state = new HubState(ctx.storage.sql);
+  }
+
   /** Answers the hub's identity: a liveness probe for tests and tools. */
   async ping(): Promise<{ ok: true }> {
     return { ok: true };
   }
-}
 
-/** The hub of a store: one per (tenant, store). */
-export const storeHub = (env: Env, tenantId: string, storeId: string) => env.STORE_HUB.get(env.STORE_HUB.idFromName(`${tenantId}:${storeId}`));
+  /** Open a session of a register of this store: 409 REGISTER_ALREADY_OPEN when it has one, REGISTER_INACTIVE. */
+  openSession(command: OpenCommand): Promise<HubReply<RegisterSession>> {
+    const { register } = command;
+    return this.serve(command.caller, command.idempotency, async (h) => {
+      let state = await this.registerState(h, register.id);
+      if (state.openSessionId) state = await this.rebuild(h, register.id);
+      if (state.openSessionId) throw refusals.alreadyOpen(register.code);
+      const { session, statements } = openStatements(h, command);
+      try {
+        await commit(h.scope.db, statements);
+      } catch (error) {
+        if (isUniqueViolation(error, "register_sessions.register_id")) {
+          await this.rebuild(h, register.id);
+          throw refusals.alreadyOpen(register.code);
+        }
+        if (isGuardFailure(error)) throw refusals.registerInactive(register.code);
+        throw error;
+      }
+      this.state.put({ ...state, openSessionId: session.id }, h.now);
+      return session;
+    });
+  }
+
+  /** Close a session of this store: its counts, expected amounts and Z report (409 SESSION_CLOSED if it is not open). */
+  closeSession(command: CloseCommand): Promise<HubReply<CloseResult>> {
+    return this.serve(command.caller, command.idempotency, async (h) => {
+      for (let attempt = 0; attempt < CLOSE_ATTEMPTS; attempt++) {
+        const state = await this.registerState(h, command.registerId);
+        const results = (await h.scope.db.batch(closeReadStatements(h.scope, command.sessionId) as [Statement, ...Statement[]])) as unknown as unknown[][];
+        const plan = planClose(h, results, state, command);
+        try {
+          await commit(h.scope.db, plan.statements);
+        } catch (error) {
+          // The session changed between the read and the write (a sale, a void, or it closed): read it again.
+          if (isGuardFailure(error)) continue;
+          // The hub's copy of the register lagged behind D1: its Z number is taken.
+          if (isUniqueViolation(error, "z_reports.z_number") || isUniqueViolation(error, "z_reports.session_id")) {
+            await this.rebuild(h, command.registerId);
+            continue;
+          }
+          throw error;
+        }
+        this.state.put(plan.next, h.now);
+        return plan.result;
+      }
+      throw conflict("SESSION_BUSY", "Sales kept arriving in this session while it was being closed; close it again");
+    });
+  }
+
+  /** Record a cash event in an open session of this store (409 SESSION_CLOSED otherwise). */
+  recordCashEvent(command: CashEventCommand): Promise<HubReply<CashEvent>> {
+    return this.serve(command.caller, command.idempotency, async (h) => {
+      let state = await this.registerState(h, command.registerId);
+      if (state.openSessionId !== command.sessionId) state = await this.rebuild(h, command.registerId);
+      if (state.openSessionId !== command.sessionId) throw sessionClosed({ id: command.sessionId });
+      const { event, statements } = cashEventStatements(h, command);
+      try {
+        await commit(h.scope.db, statements);
+      } catch (error) {
+        if (isGuardFailure(error)) {
+          await this.rebuild(h, command.registerId);
+          throw sessionClosed({ id: command.sessionId });
+        }
+        throw error;
+      }
+      return event;
+    });
+  }
+
+  /** The hub's copy of its registers (for tools and tests). */
+  async registers(): Promise<RegisterState[]> {
+    return this.queue.run(async () => this.state.all());
+  }
+
+  private async registerState(h: HubContext, registerId: string): Promise<RegisterState> {
+    return this.state.get(registerId) ?? this.rebuild(h, registerId);
+  }
+
+  /** The register's copy, read afresh from D1 (one round trip) and kept. */
+  private async rebuild(h: HubContext, registerId: string): Promise<RegisterState> {
+    const [open, lastZ] = await h.scope.db.batch(registerStateQueries(h.scope, registerId));
+    const state = registerStateFrom(registerId, [open, lastZ]);
+    this.state.put(state, Date.now());
+    return state;
+  }
+
+  /**
+   * Run a command in the store's queue, as the caller: D1 through the caller's session guard (so a revoked session
+   * or device writes nothing here either), the command's own clock reading, its D1 round trips counted. A refusal
+   * answers as data. A command with an idempotency key that is refused, or loses a race on its key, answers the
+   * key's first answer if there is one (a retry arriving while the first attempt was still running).
+   */
+  private async serve<T>(caller: HubCaller, key: IdempotencyKey | undefined, command: (h: HubContext) => Promise<T>): Promise<HubReply<T>> {
+    const meter = new D1Meter();
+    const usage = () => ({ count: meter.count, durationMs: meter.durationMs });
+    const db = createDb(withSessionGuard(meter.wrap(this.env.DB), caller.sessionId));
+    const scope = new TenantScope(db, caller.tenantId);
+    try {
+      const value = await this.queue.run(async () => {
+        this.state.claim(caller.tenantId, caller.storeId);
+        const now = Date.now();
+        const h: HubContext = { scope, caller, now, request: { ip: caller.ip, requestId: caller.requestId, now } };
+        try {
+          return await command(h);
+        } catch (error) {
+          if (key && ((error instanceof ApiError && error.status === 409) || isRace(error))) {
+            const first = replay<T>(await idempotencyQuery(scope, key), key);
+            if (first !== undefined) return first;
+          }
+          throw error;
+        }
+      });
+      return { ok: true, value, d1: usage() };
+    } catch (error) {
+      if (error instanceof ApiError) return { ok: false, error: toHubError(error), d1: usage() };
+      throw error;
+    }
+  }
+}

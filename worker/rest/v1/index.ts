@@ -5,6 +5,8 @@ import { deviceRoutes } from "./devices";
 import { inventoryRoutes } from "./inventory";
 import { productRoutes } from "./products";
 import { receiptRoutes } from "./receipts";
+import { registerRoutes } from "./registers";
+import { reportRoutes } from "./reports";
 import { roleRoutes } from "./roles";
 import { saleRoutes } from "./sales";
 import { salesRepRoutes } from "./sales-reps";
@@ -39,4 +41,6 @@ export const v1Routes = [
   ...receiptRoutes,
   ...saleRoutes,
   ...inventoryRoutes,
+  ...registerRoutes,
+  ...reportRoutes,
 ];
