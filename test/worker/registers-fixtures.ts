@@ -334,3 +334,24 @@ export function expectedFigures(sales: SaleFixture[], events: CashFixture[], ope
 }
 
 export { createTenant };
+
+/** A report's figures in the shape `expectedFigures` answers (tender names and basis points left out, departments by name). */
+export function figuresOf(report: any) {
+  const byName = (a: { name: string; departmentId: string | null }, b: { name: string; departmentId: string | null }) =>
+    Number(a.departmentId === null) - Number(b.departmentId === null) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return {
+    currency: report.currency, sales: report.sales, returns: report.returns, voids: report.voids, net: report.net, tax: report.tax, discounts: report.discounts,
+    cashRounding: report.cashRounding, priceOverrides: report.priceOverrides,
+    tenders: report.tenders.map(({ code, count, tendered, change, amount }: any) => ({ code, count, tendered, change, amount })),
+    taxes: report.taxes.map(({ rate: _rate, ...rest }: any) => rest),
+    untaxed: report.untaxed,
+    departments: [...report.departments].sort(byName),
+    cash: report.cash,
+  };
+}
+
+/** `expectedFigures` with its departments in the report's order. */
+export function expectedReport(...args: Parameters<typeof expectedFigures>) {
+  const figures = expectedFigures(...args);
+  return figuresOf(figures);
+}
