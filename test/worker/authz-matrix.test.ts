@@ -14,7 +14,9 @@ const permissionRoutes = userRoutes.filter((r) => r.def.permission);
 const idRoutes = userRoutes.filter((r) => r.path.includes("/:"));
 
 /** Routes the spec opens to any signed-in user (its "JWT" rows). */
-const TOKEN_ONLY = new Set(["GET /api/v1/auth/me", "POST /api/v1/auth/change-credential", "GET /api/v1/users/store-employees", "GET /api/v1/stores/current"]);
+const TOKEN_ONLY = new Set([
+  "GET /api/v1/auth/me", "POST /api/v1/auth/change-credential", "GET /api/v1/users/store-employees", "GET /api/v1/stores/current", "GET /api/v1/registers/current",
+]);
 
 /** A valid body for each write route with an :id and a body, so that the 404 (not a 400) is what answers. */
 const VALID_BODIES: Record<string, unknown> = {
@@ -39,6 +41,8 @@ const VALID_BODIES: Record<string, unknown> = {
   "PUT /api/v1/stores/:storeId/registers/:registerId": { name: "Renamed till" },
   "POST /api/v1/stores/:storeId/devices": { kind: "bridge", name: "Bridge" },
   "PUT /api/v1/sales/:id/void": { reason: "Wrong item" },
+  "PUT /api/v1/registers/:id/close": { counted: { CASH: 0 } },
+  "POST /api/v1/registers/:id/cash-events": { kind: "paid_in", amount: 100, reason: "Float" },
 };
 
 /**
@@ -68,6 +72,13 @@ describe("authorisation matrix", () => {
     // Made first: the matrix's own-tenant requests go on to change B's roles.
     const bTills = await Promise.all(Array.from({ length: 6 }, () => enrolTill(b)));
     const bSales = [await oneSale(b), await oneSale(b)];
+    // Open register sessions of B, one per route that takes one (a close advances it).
+    const bSessions = await Promise.all(Array.from({ length: 4 }, async () => {
+      const till = await enrolTill(b);
+      const opened = await api("POST", "/api/v1/registers/open", { token: b.adminToken, body: { registerId: till.registerId, openingFloat: 0 } });
+      if (opened.status !== 201) throw new Error(`open: ${JSON.stringify(opened.json)}`);
+      return opened.json.data.id as string;
+    }));
     const created = async (path: string, body: unknown) => {
       const res = await api("POST", path, { token: b.adminToken, body });
       if (res.status !== 201) throw new Error(`${path}: ${JSON.stringify(res.json)}`);
@@ -104,6 +115,7 @@ describe("authorisation matrix", () => {
       },
       "/api/v1/devices": async () => bTills.pop()!.deviceId,
       "/api/v1/sales": async () => bSales.pop()!,
+      "/api/v1/registers": async () => bSessions.pop()!,
       "/api/v1/stores/:storeId/registers/:registerId": async () => ({ storeId: b.storeId, registerId: bTills.pop()!.registerId }),
       "/api/v1/stores/:storeId/registers/:registerId/pairing-code": async () => ({ storeId: b.storeId, registerId: bTills.pop()!.registerId }),
       "/api/v1/products/barcode/:barcode": async () => {
