@@ -36,15 +36,15 @@ export const RegisterSession = z.object({
 });
 export type RegisterSession = z.infer<typeof RegisterSession>;
 
-/** A date (YYYY-MM-DD, the whole day in UTC) or an instant with its offset. */
+/** A date (YYYY-MM-DD: its UTC midnight) or an instant with its offset, as GET /sales takes them. */
 const DateOrInstant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: "must be a date (YYYY-MM-DD) or an ISO 8601 date-time with offset" });
 
 export const RegisterSessionQuery = PageQuery.extend({
   store_id: Id.optional().describe("Sessions of this store (you need registers.view there); default: every store where you hold registers.view"),
   register_id: Id.optional(),
   status: z.enum(SESSION_STATUSES).optional(),
-  date_from: DateOrInstant.optional().describe("Sessions opened at or after this instant (a date: its start, UTC)"),
-  date_to: DateOrInstant.optional().describe("Sessions opened before this instant (a date: through its end, UTC)"),
+  date_from: DateOrInstant.optional().describe("Sessions opened at or after this instant (a date: its UTC midnight); inclusive"),
+  date_to: DateOrInstant.optional().describe("Sessions opened before this instant (a date: its UTC midnight); exclusive"),
 });
 
 export const OpenRegisterBody = z.object({

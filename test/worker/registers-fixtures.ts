@@ -119,11 +119,14 @@ export function random(seed: number) {
 const divRound = (a: number, b: number) => Math.sign(a) * Math.floor((Math.abs(a) * 2 + b) / (2 * b));
 const roundCash = (amount: number, unit = 100) => divRound(amount, unit) * unit;
 
-/** The catalogue a session sells from: departments, VAT rates (25/12/6 %, one product with none, one with two) and products. */
+/**
+ * The catalogue a session sells from, written into D1: departments, VAT rates (25/12/6 %, and a product with two
+ * rates) in tax groups, products (one with no tax), and the SWISH tender.
+ */
 export async function catalogue(t: TestTenant) {
   const suffix = crypto.randomUUID().slice(0, 6);
   const [food, drinks] = await Promise.all([insertDepartment(t.tenantId, `Food ${suffix}`), insertDepartment(t.tenantId, `Drinks ${suffix}`)]);
-  const vat = (name: string, millionths: number): TaxRateFixture => ({ id: crypto.randomUUID(), name, millionths });
+  const vat = (name: string, millionths: number): TaxRateFixture => ({ id: crypto.randomUUID(), name: `${name} ${suffix}`, millionths });
   const [v25, v12, v6, eco] = [vat("VAT 25%", 250_000), vat("VAT 12%", 120_000), vat("VAT 6%", 60_000), vat("Eco 2.5%", 25_000)];
   const spec: [string, string | null, number, TaxRateFixture[]][] = [
     ["Coffee", drinks, 2900, [v12]], ["Juice", drinks, 3450, [v12]], ["Sandwich", food, 5900, [v12]], ["Newspaper", null, 3500, [v6]],
@@ -131,9 +134,23 @@ export async function catalogue(t: TestTenant) {
   ];
   const now = Date.now();
   const products: ProductFixture[] = spec.map(([name, departmentId, price, rates]) => ({ id: crypto.randomUUID(), sku: `SKU-${crypto.randomUUID().slice(0, 8)}`, name, departmentId, price, rates }));
-  await env.DB.batch(products.map((p) =>
-    env.DB.prepare("INSERT INTO products (id, tenant_id, sku, name, department_id, sell_price, cost_price, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 100, 1, ?, ?)")
-      .bind(p.id, t.tenantId, p.sku, p.name, p.departmentId, p.price, now, now)));
+  const groups = new Map<string, string>();
+  const statements = [v25, v12, v6, eco].map((r) =>
+    env.DB.prepare("INSERT INTO tax_rates (id, tenant_id, name, rate_millionths, version, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)").bind(r.id, t.tenantId, r.name, r.millionths, now, now));
+  for (const p of products) {
+    const key = p.rates.map((r) => r.id).join(",");
+    if (!key || groups.has(key)) continue;
+    const groupId = crypto.randomUUID();
+    groups.set(key, groupId);
+    statements.push(env.DB.prepare("INSERT INTO tax_groups (id, tenant_id, name, version, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)").bind(groupId, t.tenantId, `Group ${groups.size} ${suffix}`, now, now));
+    p.rates.forEach((r, i) => statements.push(env.DB.prepare("INSERT INTO tax_group_rates (tenant_id, tax_group_id, tax_rate_id, sort_order) VALUES (?, ?, ?, ?)").bind(t.tenantId, groupId, r.id, i)));
+  }
+  for (const p of products) {
+    statements.push(env.DB.prepare(
+      "INSERT INTO products (id, tenant_id, sku, name, department_id, tax_group_id, sell_price, cost_price, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 100, 1, ?, ?)",
+    ).bind(p.id, t.tenantId, p.sku, p.name, p.departmentId, groups.get(p.rates.map((r) => r.id).join(",")) ?? null, p.price, now, now));
+  }
+  await env.DB.batch(statements);
   const departments = new Map<string | null, string>([[food, `Food ${suffix}`], [drinks, `Drinks ${suffix}`], [null, "No department"]]);
   await addSwish(t);
   return { products, departments, rates: [v25, v12, v6, eco] };
@@ -204,16 +221,30 @@ function saleOf(session: SessionRef, kind: "sale" | "return", lines: LineFixture
   };
 }
 
-/** A random basket: 1 to 4 lines, some weighed, some discounted, some sold at an overridden price; paid in a random way. */
-export function randomSale(rng: ReturnType<typeof random>, session: SessionRef, products: ProductFixture[], mode?: PayMode): SaleFixture {
-  const lines = Array.from({ length: rng.int(1, 4) }, () => {
+export interface BasketItem {
+  product: ProductFixture;
+  quantity: number;
+  unitPrice: number;
+  discount: number;
+}
+
+/** A random basket: 1 to 4 lines, some weighed, some discounted, some sold at an overridden price. */
+export function randomBasket(rng: ReturnType<typeof random>, products: ProductFixture[]): BasketItem[] {
+  return Array.from({ length: rng.int(1, 4) }, () => {
     const product = rng.pick(products);
     const quantity = product.name === "Loose sweets" ? rng.int(50, 900) : rng.int(1, 3) * 1000;
     const unitPrice = rng.next() < 0.15 ? product.price - rng.int(1, Math.floor(product.price / 3)) : product.price;
     const discount = rng.next() < 0.2 ? rng.int(1, Math.floor(divRound(unitPrice * quantity, 1000) / 4) + 1) : 0;
-    return line(product, quantity, unitPrice, discount);
+    return { product, quantity, unitPrice, discount };
   });
-  return saleOf(session, "sale", lines, mode ?? rng.pick(["cash", "cash", "card", "swish", "split"] as const), rng);
+}
+
+const PAY_MODES = ["cash", "cash", "card", "swish", "split"] as const;
+
+/** A random basket as rows (see insertSales), paid in a random way. */
+export function randomSale(rng: ReturnType<typeof random>, session: SessionRef, products: ProductFixture[], mode?: PayMode): SaleFixture {
+  const lines = randomBasket(rng, products).map((b) => line(b.product, b.quantity, b.unitPrice, b.discount));
+  return saleOf(session, "sale", lines, mode ?? rng.pick(PAY_MODES), rng);
 }
 
 /** A return of some lines of a sale (all of each line's quantity), refunded in cash or to the card. */
@@ -224,6 +255,94 @@ export function returnOf(rng: ReturnType<typeof random>, session: SessionRef, or
 }
 
 export const voided = (sale: SaleFixture): SaleFixture => ({ ...sale, status: "voided" });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sales through POST /api/v1/sales, at a till
+
+const quoteAt = async (token: string, items: unknown[], payments: { method: string; amount: number }[]) => {
+  const res = await api("POST", "/api/v1/sales/quote", { token, body: { items, payments } });
+  if (res.status !== 200) throw new Error(`quote: ${res.status} ${JSON.stringify(res.json)}`);
+  return res.json.data as { items: any[]; grandTotal: number; subtotal: number; taxTotal: number; discountTotal: number; cashRounding: number; totalDue: number; cashTotalDue: number };
+};
+
+/**
+ * Sell a basket (or return one: negative quantities naming the lines they return) through the API as a till does:
+ * the quote prices it, the payments are chosen for the mode (cash rounds to whole kronor and may give change), and
+ * the quoted body is posted. Answers the sale as the test sent it (the fixture the figures are worked out from).
+ */
+export async function sellAt(
+  token: string,
+  session: SessionRef,
+  basket: (BasketItem & { originalLineId?: string; cataloguePrice?: number })[],
+  mode: PayMode,
+  rng: ReturnType<typeof random>,
+  originalSaleId: string | null = null,
+): Promise<SaleFixture> {
+  const items = basket.map((b) => ({ productId: b.product.id, quantity: b.quantity, unitPrice: b.unitPrice, discountAmount: b.discount }));
+  const isReturn = originalSaleId !== null;
+  const probe = await quoteAt(token, items, []);
+  let payments: { method: string; amount: number }[];
+  if (mode === "card" || mode === "swish") payments = [{ method: mode === "card" ? "CARD" : "SWISH", amount: probe.grandTotal }];
+  else if (mode === "cash") {
+    const due = probe.cashTotalDue;
+    payments = [{ method: "CASH", amount: isReturn || rng.next() < 0.5 ? due : Math.ceil(due / 5000) * 5000 + (rng.next() < 0.3 ? 5000 : 0) }];
+  } else {
+    const card = Math.trunc((probe.grandTotal * rng.int(2, 8)) / 10);
+    const split = await quoteAt(token, items, [{ method: "CARD", amount: card }, { method: "CASH", amount: 0 }]);
+    payments = [{ method: "CARD", amount: card }, { method: "CASH", amount: split.totalDue - card + (rng.next() < 0.5 ? 1000 : 0) }];
+  }
+  const q = await quoteAt(token, items, payments);
+  const lineIds = basket.map(() => crypto.randomUUID());
+  const body = {
+    id: crypto.randomUUID(),
+    receiptNumber: receipt(),
+    ...(originalSaleId ? { originalSaleId } : {}),
+    items: q.items.map(({ cataloguePrice: _c, ...item }, i) => ({ ...item, id: lineIds[i], ...(basket[i]!.originalLineId ? { originalLineId: basket[i]!.originalLineId } : {}) })),
+    payments,
+    subtotal: q.subtotal, taxTotal: q.taxTotal, discountTotal: q.discountTotal, grandTotal: q.grandTotal, cashRounding: q.cashRounding,
+  };
+  const res = await api("POST", "/api/v1/sales", { token, body });
+  if (res.status !== 201) throw new Error(`sale: ${res.status} ${JSON.stringify(res.json)}`);
+
+  // The sale as sent: its lines, their taxes per rate (in the product's order), its totals and payments.
+  const lines: LineFixture[] = body.items.map((item, i) => {
+    const b = basket[i]!;
+    const taxes = [...(item.taxes as { taxAmount: number; sortOrder: number }[])].sort((x, y) => x.sortOrder - y.sortOrder)
+      .map((t, k) => ({ rate: b.product.rates[k]!, amount: t.taxAmount }));
+    return {
+      id: lineIds[i]!, product: b.product, quantity: b.quantity, unitPrice: b.unitPrice, cataloguePrice: b.cataloguePrice ?? b.product.price, discount: b.discount,
+      net: item.lineTotal - item.taxAmount, tax: item.taxAmount, gross: item.lineTotal, taxes, originalLineId: b.originalLineId ?? null,
+    };
+  });
+  const totalDue = body.grandTotal + body.cashRounding;
+  const paidTotal = payments.reduce((n, p) => n + p.amount, 0);
+  const sale: SaleFixture = {
+    id: body.id, kind: isReturn ? "return" : "sale", status: "completed", sessionId: session.id, registerId: session.registerId, storeId: session.storeId,
+    cashierId: session.cashierId, receiptNumber: body.receiptNumber, originalSaleId, lines, grandTotal: body.grandTotal, taxTotal: body.taxTotal,
+    discountTotal: body.discountTotal, cashRounding: body.cashRounding, totalDue, paidTotal, changeGiven: isReturn ? 0 : paidTotal - totalDue,
+    payments: payments.map((p) => ({ id: "", code: p.method, isCash: p.method === "CASH", amount: p.amount })),
+  };
+  expect(res.json.data).toMatchObject({ id: sale.id, sessionId: session.id, kind: sale.kind, totalDue, changeGiven: sale.changeGiven });
+  return sale;
+}
+
+/** A random basket sold through the API. */
+export const sellRandomAt = (token: string, session: SessionRef, products: ProductFixture[], rng: ReturnType<typeof random>, mode?: PayMode) =>
+  sellAt(token, session, randomBasket(rng, products), mode ?? rng.pick(PAY_MODES), rng);
+
+/** A return through the API of some lines of a sale (all of each line's quantity, at the price sold). */
+export function returnAt(token: string, session: SessionRef, original: SaleFixture, rng: ReturnType<typeof random>, mode: "cash" | "card" = "cash") {
+  const taken = original.lines.filter((_, i) => i === 0 || rng.next() < 0.5);
+  const basket = taken.map((l) => ({ product: l.product, quantity: -l.quantity, unitPrice: l.unitPrice, discount: l.discount, originalLineId: l.id, cataloguePrice: l.unitPrice }));
+  return sellAt(token, session, basket, mode, rng, original.id);
+}
+
+/** Void a sale through the API (pos.void). */
+export async function voidAt(token: string, sale: SaleFixture): Promise<SaleFixture> {
+  const res = await api("PUT", `/api/v1/sales/${sale.id}/void`, { token, body: { reason: "Rung up twice" } });
+  if (res.status !== 200) throw new Error(`void: ${res.status} ${JSON.stringify(res.json)}`);
+  return { ...sale, status: "voided" };
+}
 
 /** Write sales as the sales service stores them: one batch. */
 export async function insertSales(tenantId: string, sales: SaleFixture[]) {

@@ -175,7 +175,9 @@ describe("listing sessions", () => {
     expect(await ids(`?date_from=${b1At}`)).toEqual([c1.id, b1.id]);
     expect(await ids(`?date_to=${b1At}`)).toEqual([a2.id, a1.id]);
     const today = new Date().toISOString().slice(0, 10);
-    expect((await list(`?date_from=${today}&date_to=${today}`)).json.total).toBe(4);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    expect((await list(`?date_from=${today}&date_to=${tomorrow}`)).json.total).toBe(4);
+    expect((await list(`?date_to=${today}`)).json.total).toBe(0);
     expect((await list("?date_to=2000-01-01")).json.total).toBe(0);
     expectError(await list("?date_from=yesterday"), 400, "VALIDATION_ERROR");
     expectError(await list("?status=paused"), 400, "VALIDATION_ERROR");
@@ -282,5 +284,42 @@ describe("the cash drawer log", () => {
     expect(answers[0]!.status).toBe(201);
     expect((await env.DB.prepare("SELECT count(*) AS n FROM cash_events WHERE session_id = ?").bind(session.id).first<{ n: number }>())!.n).toBe(1);
     expectError(await cashEvent(till.token, session.id, { ...body, amount: 501 }, key), 422, "IDEMPOTENCY_MISMATCH");
+  });
+});
+
+describe("the API reference", () => {
+  it("documents each refusal code the register and report routes answer", async () => {
+    const doc = (await api("GET", "/api/v1/openapi.json")).json;
+    const documented = (method: string, path: string, status: number) => doc.paths[`/api/v1${path}`]?.[method]?.responses?.[String(status)]?.description ?? "";
+    const expectations: [string, string, number, string[]][] = [
+      ["get", "/registers", 403, ["MISSING_PERMISSION_IN_STORE"]],
+      ["get", "/registers/current", 404, ["NO_OPEN_SESSION"]],
+      ["get", "/registers/current", 409, ["SEVERAL_OPEN_SESSIONS"]],
+      ["post", "/registers/open", 400, ["VALIDATION_ERROR", "INVALID_IDEMPOTENCY_KEY"]],
+      ["post", "/registers/open", 403, ["MISSING_PERMISSION", "MISSING_PERMISSION_IN_STORE"]],
+      ["post", "/registers/open", 404, ["NOT_FOUND"]],
+      ["post", "/registers/open", 409, ["REGISTER_ALREADY_OPEN", "REGISTER_INACTIVE"]],
+      ["post", "/registers/open", 422, ["IDEMPOTENCY_MISMATCH"]],
+      ["post", "/registers/close", 404, ["NO_OPEN_SESSION"]],
+      ["post", "/registers/close", 409, ["SESSION_CLOSED", "SESSION_BUSY", "SEVERAL_OPEN_SESSIONS"]],
+      ["put", "/registers/{id}/close", 403, ["MISSING_PERMISSION_IN_STORE"]],
+      ["put", "/registers/{id}/close", 404, ["NOT_FOUND"]],
+      ["put", "/registers/{id}/close", 409, ["SESSION_CLOSED", "SESSION_BUSY"]],
+      ["put", "/registers/{id}/close", 422, ["UNKNOWN_TENDER", "IDEMPOTENCY_MISMATCH"]],
+      ["post", "/registers/{id}/cash-events", 409, ["SESSION_CLOSED"]],
+      ["post", "/registers/{id}/cash-events", 422, ["IDEMPOTENCY_MISMATCH"]],
+      ["get", "/registers/{id}/cash-events", 403, ["MISSING_PERMISSION_IN_STORE"]],
+      ["get", "/reports/x-report", 403, ["MISSING_PERMISSION", "MISSING_PERMISSION_IN_STORE"]],
+      ["get", "/reports/x-report", 404, ["NOT_FOUND"]],
+      ["get", "/reports/z-report", 404, ["NOT_FOUND"]],
+      ["get", "/reports/z-report", 409, ["SESSION_OPEN"]],
+    ];
+    for (const [method, path, status, codes] of expectations) {
+      for (const code of codes) expect(documented(method, path, status), `${method} ${path} ${status}`).toContain(code);
+    }
+    // No 409 where none is answered, and the permission each route declares.
+    expect(doc.paths["/api/v1/registers/{id}"].get.responses["409"]).toBeUndefined();
+    expect(doc.paths["/api/v1/registers/{id}/cash-events"].post["x-permission"]).toBe("registers.open");
+    expect(doc.paths["/api/v1/reports/z-report"].get["x-permission"]).toBe("reports.z_report");
   });
 });

@@ -2,16 +2,17 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createStore, createTenant, d1Count, enrolTill, userWith, type TestTenant } from "./helpers";
 import {
-  cashEvent, catalogue, closeById, expectError, expectedReport, figuresOf, insertSales, openSession, random, randomSale, returnOf, tillWithCashier, voided,
+  cashEvent, catalogue, closeById, expectError, expectedReport, figuresOf, openSession, random, returnAt, sellRandomAt, tillWithCashier, voidAt,
   xReportOf, zReportOf, type CashFixture, type SaleFixture, type SessionRef,
 } from "./registers-fixtures";
 
 /**
- * X and Z reports: every figure equals what the test works out on its own from the sales and cash events it made.
- * Sales are written as rows (as the sales service stores them) with random baskets: cash with öre rounding and
- * change, card, Swish, split tenders, weighed goods, discounts, price overrides, returns and voids.
+ * X and Z reports: every figure equals what the test works out on its own from the sales and cash events it sent.
+ * Sales go through POST /api/v1/sales at the till with random baskets: cash with öre rounding and change, card,
+ * Swish, split tenders, weighed goods, discounts, price overrides, returns and voids.
  */
 
+/** A session with sales made through POST /api/v1/sales at the till, three returns, two voids and cash events. */
 async function busySession(t: TestTenant, seed: number, count = 40) {
   const till = await tillWithCashier(t);
   const cat = await catalogue(t);
@@ -19,10 +20,11 @@ async function busySession(t: TestTenant, seed: number, count = 40) {
   const session = await openSession(till.token, openingFloat);
   const ref: SessionRef = { id: session.id, registerId: till.registerId, storeId: t.storeId, cashierId: till.user.id };
   const rng = random(seed);
-  const sales: SaleFixture[] = Array.from({ length: count }, () => randomSale(rng, ref, cat.products));
-  sales.push(returnOf(rng, ref, sales[0]!, "cash"), returnOf(rng, ref, sales[1]!, "card"), returnOf(rng, ref, sales[2]!, "cash"));
-  sales.push(voided(randomSale(rng, ref, cat.products, "cash")), voided(randomSale(rng, ref, cat.products, "card")));
-  await insertSales(t.tenantId, sales);
+  const sales: SaleFixture[] = [];
+  for (let i = 0; i < count; i++) sales.push(await sellRandomAt(till.token, ref, cat.products, rng));
+  sales.push(await returnAt(till.token, ref, sales[0]!, rng, "cash"), await returnAt(till.token, ref, sales[1]!, rng, "card"), await returnAt(till.token, ref, sales[2]!, rng, "cash"));
+  const [cashSale, cardSale] = [await sellRandomAt(till.token, ref, cat.products, rng, "cash"), await sellRandomAt(till.token, ref, cat.products, rng, "card")];
+  sales.push(await voidAt(t.adminToken, cashSale), await voidAt(t.adminToken, cardSale));
   const events: CashFixture[] = [
     { kind: "paid_in", amount: 20000 }, { kind: "paid_out", amount: 3450 }, { kind: "drop", amount: 40000 }, { kind: "no_sale", amount: 0 }, { kind: "paid_out", amount: 199 },
   ];
@@ -61,8 +63,8 @@ describe("X report", () => {
     const first = await xReportOf(day.till.token, day.session.id);
     const again = await xReportOf(day.till.token, day.session.id);
     expect(figuresOf(again.json.data)).toEqual(figuresOf(first.json.data));
-    const more = Array.from({ length: 5 }, () => randomSale(day.rng, day.ref, day.cat.products));
-    await insertSales(t.tenantId, more);
+    const more: SaleFixture[] = [];
+    for (let i = 0; i < 5; i++) more.push(await sellRandomAt(day.till.token, day.ref, day.cat.products, day.rng));
     const later = await xReportOf(day.till.token, day.session.id);
     expect(figuresOf(later.json.data)).toEqual(expectedReport([...day.sales, ...more], day.events, day.openingFloat, day.cat.departments));
     expect(later.json.data.sales.count).toBe(first.json.data.sales.count + 5);

@@ -196,9 +196,8 @@ export async function getSession(ctx: ServiceContext, sessionId: string): Promis
   return sessionDto(requireSession(sessionRows, accessRows, "registers.view"));
 }
 
-/** Start of the day a date names (UTC), or the instant a date-time names. */
-const instant = (value: string, endOfDay = false) =>
-  /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) + (endOfDay ? 86_400_000 : 0) : Date.parse(value);
+/** The UTC midnight a date names, or the instant a date-time names (as GET /sales reads them). */
+const instant = (value: string) => (/^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : Date.parse(value));
 
 /** The stores where the user holds `permission`, as a subquery (live stores and roles). */
 export const storesWherePermitted = (scope: TenantScope, userId: string, permission: Permission) => sql`(
@@ -222,7 +221,7 @@ export async function listSessions(ctx: ServiceContext, q: z.output<typeof Regis
     q.register_id ? eq(registerSessions.registerId, q.register_id) : undefined,
     q.status ? eq(registerSessions.status, q.status) : undefined,
     q.date_from ? gte(registerSessions.openedAt, instant(q.date_from)) : undefined,
-    q.date_to ? lt(registerSessions.openedAt, instant(q.date_to, true)) : undefined,
+    q.date_to ? lt(registerSessions.openedAt, instant(q.date_to)) : undefined,
   );
   const [totalRows, pageRows, accessRows] = await scope.db.batch([
     scope.db.select({ total: count() }).from(registerSessions).where(where),

@@ -33,6 +33,7 @@ const closing =
   "Needs registers.close in the session's store too.";
 
 const closeErrors = {
+  400: "INVALID_IDEMPOTENCY_KEY: the Idempotency-Key is not 1 to 200 printable ASCII characters",
   403: "MISSING_PERMISSION_IN_STORE: you lack registers.close in the session's store",
   409: "SESSION_CLOSED: the session is already closed; SESSION_BUSY: sales kept arriving while it closed, close again",
   422: "UNKNOWN_TENDER: a counted code is not one of your tenders; IDEMPOTENCY_MISMATCH: the key was used for another request",
@@ -65,7 +66,7 @@ export const registerRoutes = [
       `One open session per register: of two tills opening it at once, one gets 201 and the other 409. ${idempotent}`,
     body: OpenRegisterBody, response: RegisterSession,
     errors: {
-      400: "VALIDATION_ERROR: registerId missing away from a till, or not the till's own register",
+      400: "VALIDATION_ERROR: registerId missing away from a till, or not the till's own register; INVALID_IDEMPOTENCY_KEY",
       403: "MISSING_PERMISSION_IN_STORE: you lack registers.open in the register's store",
       404: "NOT_FOUND: no such register in your tenant",
       409: "REGISTER_ALREADY_OPEN: the register has an open session; REGISTER_INACTIVE: the register or its store is inactive",
@@ -108,6 +109,7 @@ export const registerRoutes = [
       idempotent,
     params: IdParams, body: CreateCashEventBody, response: CashEvent,
     errors: {
+      400: "INVALID_IDEMPOTENCY_KEY: the Idempotency-Key is not 1 to 200 printable ASCII characters",
       403: "MISSING_PERMISSION_IN_STORE: you lack registers.open in the session's store",
       409: "SESSION_CLOSED: the session is closed",
       422: "IDEMPOTENCY_MISMATCH: the key was used for another request",
