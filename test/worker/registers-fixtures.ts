@@ -280,18 +280,19 @@ export async function sellAt(
 ): Promise<SaleFixture> {
   const items = basket.map((b) => ({ productId: b.product.id, quantity: b.quantity, unitPrice: b.unitPrice, discountAmount: b.discount }));
   const isReturn = originalSaleId !== null;
-  const probe = await quoteAt(token, items, []);
+  // The quote's cash rounding depends only on which tenders pay and how much the others do, not on the cash handed over.
+  const probe = await quoteAt(token, items, mode === "cash" ? [{ method: "CASH", amount: 0 }] : []);
   let payments: { method: string; amount: number }[];
+  let q = probe;
   if (mode === "card" || mode === "swish") payments = [{ method: mode === "card" ? "CARD" : "SWISH", amount: probe.grandTotal }];
   else if (mode === "cash") {
-    const due = probe.cashTotalDue;
+    const due = probe.totalDue;
     payments = [{ method: "CASH", amount: isReturn || rng.next() < 0.5 ? due : Math.ceil(due / 5000) * 5000 + (rng.next() < 0.3 ? 5000 : 0) }];
   } else {
     const card = Math.trunc((probe.grandTotal * rng.int(2, 8)) / 10);
-    const split = await quoteAt(token, items, [{ method: "CARD", amount: card }, { method: "CASH", amount: 0 }]);
-    payments = [{ method: "CARD", amount: card }, { method: "CASH", amount: split.totalDue - card + (rng.next() < 0.5 ? 1000 : 0) }];
+    q = await quoteAt(token, items, [{ method: "CARD", amount: card }, { method: "CASH", amount: 0 }]);
+    payments = [{ method: "CARD", amount: card }, { method: "CASH", amount: q.totalDue - card + (rng.next() < 0.5 ? 1000 : 0) }];
   }
-  const q = await quoteAt(token, items, payments);
   const lineIds = basket.map(() => crypto.randomUUID());
   const body = {
     id: crypto.randomUUID(),
