@@ -12,7 +12,7 @@ import type { HubCaller } from "../store/hub-protocol";
 import type { RegisterState } from "../store/hub-state";
 import type { RequestInfo, ServiceContext } from "./context";
 import { Access, accessQuery, type AccessRow } from "./grants";
-import { idempotencyQuery, record, replay, requestHash, type IdempotencyKey } from "./idempotency";
+import { idempotencyKey, idempotencyQuery, record, replay, type IdempotencyKey } from "./idempotency";
 import { recordAudit, recordChange } from "./journal";
 import { toIso, toIsoOrNull } from "./versioning";
 
@@ -97,10 +97,9 @@ export const hubCaller = (ctx: ServiceContext, storeId: string): HubCaller => ({
   ip: ctx.request.ip,
 });
 
-/** An Idempotency-Key of a route, once the request it stands for is known (its hash is of that). */
-export async function keyFor(route: string, clientKey: string | undefined, request: unknown): Promise<IdempotencyKey | undefined> {
-  return clientKey === undefined ? undefined : { key: `${route}:${clientKey}`, requestHash: await requestHash(request) };
-}
+/** An Idempotency-Key of a route (400 INVALID_IDEMPOTENCY_KEY if malformed), once the request it stands for is known. */
+export const keyFor = (route: string, clientKey: string | undefined, request: unknown): Promise<IdempotencyKey | undefined> =>
+  idempotencyKey(route, clientKey, request);
 
 /** The record of a key, for a read batch made before the request's hash is known (only its key is needed). */
 export const idempotencyLookup = (scope: TenantScope, route: string, clientKey: string | undefined) =>
