@@ -15,17 +15,17 @@ export interface Shop {
   tenders: Record<string, string>;
 }
 
-export async function openSession(t: TestTenant, registerId: string, userId: string, storeId = t.storeId) {
-  const id = crypto.randomUUID();
-  const now = Date.now();
-  await env.DB.prepare(
-    "INSERT INTO register_sessions (id, tenant_id, store_id, register_id, status, opening_float, opened_by, opened_at, version, created_at, updated_at) VALUES (?, ?, ?, ?, 'open', 50000, ?, ?, 1, ?, ?)",
-  ).bind(id, t.tenantId, storeId, registerId, userId, now, now, now).run();
-  return id;
+/** Open the register through its store's hub, from the back office as the tenant's administrator. */
+export async function openSession(t: TestTenant, registerId: string, _userId?: string, openingFloat = 50000) {
+  const res = await api("POST", "/api/v1/registers/open", { token: t.adminToken, body: { registerId, openingFloat } });
+  if (res.status !== 201) throw new Error(`open register: ${res.status} ${JSON.stringify(res.json)}`);
+  return res.json.data.id as string;
 }
 
-export async function closeSessionInDb(sessionId: string) {
-  await env.DB.prepare("UPDATE register_sessions SET status = 'closed', closed_at = ? WHERE id = ?").bind(Date.now(), sessionId).run();
+/** Close a session through the hub, counting nothing (the difference is not what these tests are about). */
+export async function closeSession(t: TestTenant, sessionId: string) {
+  const res = await api("PUT", `/api/v1/registers/${sessionId}/close`, { token: t.adminToken, body: { counted: {} } });
+  if (res.status !== 200) throw new Error(`close register: ${res.status} ${JSON.stringify(res.json)}`);
 }
 
 export async function shop(options: { pricesIncludeTax?: boolean; cashRoundingUnit?: number; permissions?: string[] } = {}): Promise<Shop> {

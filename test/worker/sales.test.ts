@@ -4,7 +4,7 @@ import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import { createDb } from "../../worker/db/client";
 import { TenantScope } from "../../worker/db/tenant-scope";
 import { returnLimitGuard } from "../../worker/domain/sales";
-import { closeSessionInDb, inclusiveVat, openSession, quote, saleFromQuote, sell, shop, toKronor, type Shop } from "./checkout-fixtures";
+import { closeSession, inclusiveVat, openSession, quote, saleFromQuote, sell, shop, toKronor, type Shop } from "./checkout-fixtures";
 import { ADMIN_PASSWORD, api, createTenant, d1Count, enrolTill, feedOf, randomIp, staffWithPin, tillPinLogin, userWith } from "./helpers";
 
 const level = async (s: Shop, productId: string) =>
@@ -180,7 +180,7 @@ describe("POST /sales", () => {
     expect(sameNumber.status).toBe(409);
     expect(sameNumber.json.code).toBe("RECEIPT_NUMBER_TAKEN");
     // once the session closes, the till sells no more
-    await closeSessionInDb(s.sessionId);
+    await closeSession(s.t, s.sessionId);
     const late = await saleFromQuote(s, [{ productId: s.products.coffee.id, quantity: 1000 }], [{ method: "CARD", amount: "due" }]);
     expect((await sell(s, late)).json.code).toBe("REGISTER_NOT_OPEN");
   });
@@ -319,7 +319,7 @@ describe("void", () => {
     expect((await sell(s, { ...ret, originalSaleId: sale.id, items: [{ ...ret.items[0], originalLineId: sale.lines[0].id }], payments: [{ method: "CARD", amount: ret.grandTotal }] })).status).toBe(201);
     expect((await api("PUT", `/api/v1/sales/${sale.id}/void`, { token: s.cashier.token, body: { reason: "x" } })).json.code).toBe("SALE_HAS_RETURNS");
     const other = (await sell(s, await saleFromQuote(s, [{ productId: s.products.bun.id, quantity: 1000 }]))).json.data;
-    await closeSessionInDb(s.sessionId);
+    await closeSession(s.t, s.sessionId);
     expect((await api("PUT", `/api/v1/sales/${other.id}/void`, { token: s.cashier.token, body: { reason: "x" } })).json.code).toBe("REGISTER_SESSION_CLOSED");
     const seller = await userWith(s.t, ["pos.sell"]);
     expect((await api("PUT", `/api/v1/sales/${other.id}/void`, { token: seller.token, body: { reason: "x" } })).status).toBe(403);
