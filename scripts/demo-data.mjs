@@ -1,8 +1,8 @@
 /**
  * Demo data for local development, loaded through the API itself (never by migrations):
  * tenant `demo`; store S001 "Demo Store" (SEK, VAT-inclusive) and S002 "Second Store";
- * `admin` (password below, PIN 1234) with every permission in both stores; `cashier` PIN 1111 with pos.sell
- * only, in S001; a till "T01" in S001, enrolled, its device credential kept in .demo-till (git-ignored).
+ * `admin` (password below, PIN 1234) with every permission in both stores; `cashier` PIN 1111 with the default
+ * Cashier role (sell, open and close their register, X report) in S001; a till "T01" in S001, enrolled, its device credential kept in .demo-till (git-ignored).
  * Then the demo catalogue (demo-catalogue.mjs). Each step checks what is there first, so running it again
  * changes nothing.
  */
@@ -90,17 +90,15 @@ export async function seedDemo(base, operatorSecret, pinLookupKey, log = console
   }
 
   const roles = must(await call(base, "GET", "/api/v1/roles?pageSize=200", { token }), "listing roles");
-  let sellOnly = roles.find((r) => r.name === "Sell only");
-  if (!sellOnly) {
-    sellOnly = must(await call(base, "POST", "/api/v1/roles", { token, body: { name: "Sell only", description: "Can sell and nothing else", permissions: ["pos.sell"] } }), "creating role");
-  }
+  // The default Cashier role: sells, looks up products and customers, opens and closes their register.
+  const cashierRole = roles.find((r) => r.name === "Cashier");
   const storeS001 = must(await call(base, "GET", "/api/v1/stores/current", { token }), "current store");
   const users = must(await call(base, "GET", `/api/v1/users?search=${DEMO.cashier.username}`, { token }), "listing users");
   if (!users.some((u) => u.username === DEMO.cashier.username)) {
     must(
       await call(base, "POST", "/api/v1/users", {
         token,
-        body: { username: DEMO.cashier.username, displayName: "Cashier", password: DEMO.cashier.password, storeRoles: [{ storeId: storeS001.id, roleId: sellOnly.id }] },
+        body: { username: DEMO.cashier.username, displayName: "Cashier", password: DEMO.cashier.password, storeRoles: [{ storeId: storeS001.id, roleId: cashierRole.id }] },
       }),
       "creating cashier",
     );

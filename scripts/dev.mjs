@@ -41,7 +41,7 @@ try {
   Edge POS is running on ${BASE}   (API reference: ${BASE}/docs)
   Demo tenant "${DEMO.tenant}":
     admin    password ${DEMO.admin.password}, PIN ${DEMO.admin.pin} (every permission, S001 and S002)
-    cashier  PIN ${DEMO.cashier.pin} (pos.sell, S001)
+    cashier  PIN ${DEMO.cashier.pin} (Cashier role: sell, open and close the register, S001)
     till ${DEMO.till.code} in S001, device credential (X-Device-Credential, also in ${DEMO.till.file}):
       ${till}
   Back office:  curl -s ${BASE}/api/v1/auth/login -H 'Content-Type: application/json' -d '{"tenant":"demo","username":"admin","password":"${DEMO.admin.password}"}'
