@@ -83,5 +83,11 @@ export async function seedCatalogue(call, token, log = console.log) {
     },
   });
   await call("POST", "/api/v1/tenders", { token, body: { code: "SWISH", name: "Swish", kind: "mobile", sortOrder: 2 } });
-  log("demo: supplier, S002 price for Kaffe bryggt (39 kr), special on buns, tender SWISH");
+  // A Swedish shop's receipts say Kontant and Kort.
+  const tenders = (await call("GET", "/api/v1/tenders?pageSize=200", { token })).data;
+  for (const [code, name] of [["CASH", "Kontant"], ["CARD", "Kort"]]) {
+    const tender = tenders.find((t) => t.code === code);
+    if (tender) await call("PUT", `/api/v1/tenders/${tender.id}`, { token, body: { name, version: tender.version } });
+  }
+  log("demo: supplier, S002 price for Kaffe bryggt (39 kr), special on buns, tenders SWISH, Kontant and Kort");
 }

@@ -137,7 +137,7 @@ function workerdCpuMs() {
   return (ticks * 1000) / 100;
 }
 
-async function load(name, connections, total, template) {
+async function load(name, connections, total, template, send = () => sellFrom(template), okStatus = 201) {
   let sent = 0;
   const latencies = [];
   const cpuBefore = workerdCpuMs();
@@ -145,8 +145,8 @@ async function load(name, connections, total, template) {
   await Promise.all(Array.from({ length: connections }, async () => {
     while (sent < total) {
       sent++;
-      const res = await sellFrom(template);
-      if (res.status !== 201) throw new Error(`${name}: ${res.status} ${JSON.stringify(res.json)}`);
+      const res = await send();
+      if (res.status !== okStatus) throw new Error(`${name}: ${res.status} ${JSON.stringify(res.json)}`);
       latencies.push(res.ms);
     }
   }));
@@ -154,9 +154,10 @@ async function load(name, connections, total, template) {
   const cpu = workerdCpuMs() - cpuBefore;
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(1);
-  console.log(`${name.padEnd(36)} ${connections} connections, ${total} sales: ${(total / seconds).toFixed(0)} sales/s  p50 ${pct(50)} ms  p99 ${pct(99)} ms  workerd CPU ${(cpu / total).toFixed(2)} ms/sale`);
+  console.log(`${name.padEnd(36)} ${connections} connections, ${total} requests: ${(total / seconds).toFixed(0)}/s  p50 ${pct(50)} ms  p99 ${pct(99)} ms  workerd CPU ${(cpu / total).toFixed(2)} ms each`);
 }
 console.log("");
 await load("POST /api/v1/sales (1 line) load", 16, Math.max(ROUNDS * 2, 200), oneLine);
 await load("POST /api/v1/sales (10 lines) load", 16, Math.max(ROUNDS, 100), await saleTemplate(10));
+await load("POST /api/v1/sales/quote (10 lines) load", 16, Math.max(ROUNDS * 2, 200), null, () => call("POST", "/api/v1/sales/quote", { token: cashier, body: basket(10) }), 200);
 process.exit(0);
