@@ -1,4 +1,3 @@
-import { env } from "cloudflare:test";
 import { api, createStore, createTenant, enrolTill, insertTaxGroup, staffWithPin, tillPinLogin, type TestTenant } from "./helpers";
 
 /**

@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { BatchItem } from "drizzle-orm/batch";
-import { batchGuard } from "../../schema/db";
+import { batchGuard, writeGuards } from "../../schema/db";
 import type { Db } from "./client";
 
 export type Statement = BatchItem<"sqlite">;
@@ -16,15 +16,34 @@ export async function commit(db: Db, statements: Statement[]) {
 }
 
 /**
- * A statement that aborts the batch unless the statement right before it changed exactly one row. Put it
- * after an UPDATE guarded by `version = ?` to make compare-and-set atomic with everything else in the batch.
+ * A statement that aborts the batch (batch_guard's CHECK) unless `condition` holds when it runs, that is with
+ * the statements before it in the batch applied; `isGuardFailure` tells its failure. For "the row is still as I
+ * read it" and the like, where the caller answers a 409 or re-reads.
  */
-export function expectOneChange(db: Db): Statement {
-  return db
-    .insert(batchGuard)
-    .values({ id: 1, ok: sql`changes()` })
-    .onConflictDoUpdate({ target: batchGuard.id, set: { ok: sql`excluded.ok` } });
-}
+export const expectThat = (db: Db, condition: SQL): Statement =>
+  db.insert(batchGuard).values({ id: 1, ok: sql`(${condition})` }).onConflictDoUpdate({ target: batchGuard.id, set: { ok: sql`excluded.ok` } });
+
+/** Aborts the batch unless the statement right before it changed exactly `n` rows. */
+export const expectChanges = (db: Db, n: number): Statement => expectThat(db, sql`changes() = ${n}`);
+
+/**
+ * Aborts the batch unless the statement right before it changed exactly one row. Put it after an UPDATE
+ * guarded by `version = ?` to make compare-and-set atomic with everything else in the batch.
+ */
+export const expectOneChange = (db: Db): Statement => expectChanges(db, 1);
+
+/** The named guards of write_guards (schema/db/journal.ts): each kind's CHECK constraint says which failed. */
+export const WRITE_GUARDS = {
+  session: "session_live",
+  last_admin: "last_administrator",
+  session_open: "register_session_open",
+  return_limit: "return_within_sold",
+} as const;
+export type WriteGuardKind = keyof typeof WRITE_GUARDS;
+
+/** A named guard: aborts the batch unless `condition` holds, with an error naming the guard (`isCheckFailure`). */
+export const guard = (db: Db, kind: WriteGuardKind, condition: SQL): Statement =>
+  db.insert(writeGuards).values({ kind, ok: sql`(${condition})` }).onConflictDoUpdate({ target: writeGuards.kind, set: { ok: sql`excluded.ok` } });
 
 /** Split rows so that each multi-row insert stays under D1's bound-parameter limit. */
 export function chunkRows<T>(rows: T[], columnsPerRow: number): T[][] {
@@ -44,8 +63,14 @@ function messages(error: unknown): string {
   return parts.join(" | ");
 }
 
-/** True when a batch failed on the guard of `expectOneChange`. */
-export const isGuardFailure = (error: unknown) => /CHECK constraint failed: batch_guard/i.test(messages(error));
+/** True when a batch failed on the CHECK constraint of that name. */
+export const isCheckFailure = (error: unknown, constraint: string) => new RegExp(`CHECK constraint failed: ${constraint}`, "i").test(messages(error));
+
+/** True when a batch failed on the guard of `expectThat` (and so `expectChanges`, `expectOneChange`). */
+export const isGuardFailure = (error: unknown) => isCheckFailure(error, "batch_guard");
+
+/** True when a batch failed on the named guard `kind` (`guard`). */
+export const isWriteGuardFailure = (error: unknown, kind: WriteGuardKind) => isCheckFailure(error, WRITE_GUARDS[kind]);
 
 /** True when a batch failed on a UNIQUE constraint of the given index columns (e.g. "store_pins.pin_lookup"). */
 export const isUniqueViolation = (error: unknown, column: string) => {

@@ -1,4 +1,5 @@
 import { unauthenticated } from "../http/errors";
+import { isWriteGuardFailure } from "./batch";
 
 /**
  * Every write of a signed-in caller checks, inside its own batch and with no extra round trip, that the caller's
@@ -23,7 +24,7 @@ const SESSION_GUARD_SQL = `INSERT INTO write_guards (kind, ok) VALUES ('session'
 /** A statement that writes: one that starts with a write verb, or a WITH (a CTE) that contains one. */
 const WRITE = /^\s*(?:insert|update|delete|replace)\b|^\s*with\b[\s\S]*\b(?:insert|update|delete|replace)\b/i;
 
-export const isSessionGuardFailure = (error: unknown) => /CHECK constraint failed: session_live/i.test(String((error as Error)?.message ?? error));
+export const isSessionGuardFailure = (error: unknown) => isWriteGuardFailure(error, "session");
 
 const sessionEnded = () =>
   unauthenticated("SESSION_ENDED", "This session has ended (signed out, user deactivated, credential changed or device revoked); sign in again");

@@ -2,7 +2,7 @@ import { asc, count, eq } from "drizzle-orm";
 import type { PageQuery } from "../../schema/contracts/common";
 import { CASH_EVENT_KINDS as WIRE_KINDS, type CashEvent, type CreateCashEventBody } from "../../schema/contracts/registers";
 import { cashEvents, CASH_EVENT_KINDS } from "../../schema/db";
-import type { Statement } from "../db/batch";
+import { expectThat, type Statement } from "../db/batch";
 import type { Page } from "../http/envelope";
 import { askHub, type HubAccess } from "../store/hub-client";
 import type { HubCaller } from "../store/hub-protocol";
@@ -11,7 +11,7 @@ import { accessQuery } from "./grants";
 import { record, replay, type IdempotencyKey } from "./idempotency";
 import { recordChange } from "./journal";
 import {
-  guardThat, hubCaller, idempotencyLookup, keyFor, requireSession, sessionClosed, sessionOpenCondition, sessionQuery, type HubContext,
+  hubCaller, idempotencyLookup, keyFor, requireSession, sessionClosed, sessionOpenCondition, sessionQuery, type HubContext,
 } from "./register-sessions";
 import { toIso } from "./versioning";
 
@@ -96,7 +96,7 @@ export function cashEventStatements(h: HubContext, command: CashEventCommand): {
   return {
     event,
     statements: [
-      guardThat(scope, sessionOpenCondition(scope, command.sessionId)),
+      expectThat(scope.db, sessionOpenCondition(scope, command.sessionId)),
       scope.insert(cashEvents, columns),
       recordChange(scope, { entity: "cash_event", entityId: row.id, op: "upsert", version: 1, storeId: caller.storeId }, now),
       ...record(scope, command.idempotency, 201, event, now),

@@ -1,8 +1,7 @@
 import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { ChangeCredentialBody, CredentialResetBody, IssueCredentialResetBody } from "../../schema/contracts/auth";
-import { credentialResets, roles, stores, tenants, users, userStoreRoles } from "../../schema/db";
-import { ALL_PERMISSIONS } from "../../schema/permissions";
+import { credentialResets, stores, tenants, users } from "../../schema/db";
 import { hashSecret, randomToken, sha256Hex, verifySecret } from "../auth/credentials";
 import { commit, expectOneChange, isGuardFailure, type Statement } from "../db/batch";
 import type { Db } from "../db/client";
@@ -12,6 +11,7 @@ import { accountLocked, ADDRESS_POLICY, addressKey, clearPasswordAttempts, count
 import { liveStore, permissionsQuery, type AuthEnv } from "./auth";
 import type { RequestInfo, ServiceContext } from "./context";
 import { recordAudit, recordChange } from "./journal";
+import { administratorIds } from "./last-admin";
 import { pinLengthOf, pinLengthQuery, withFreshPin } from "./pins";
 import { unionPermissions } from "./roles";
 import { limitedAudit } from "./security-audit";
@@ -93,15 +93,6 @@ export async function changeCredential(ctx: ServiceContext, env: AuthEnv, body: 
 }
 
 const RESET_TTL_MS = 60 * 60_000;
-
-/** The users of a tenant who hold every permission in some active store: its administrators. */
-const administratorIds = (tenantId: string) =>
-  sql`(SELECT usr.user_id FROM ${userStoreRoles} usr
-    JOIN ${roles} r ON r.id = usr.role_id AND r.deleted_at IS NULL
-    JOIN ${stores} st ON st.id = usr.store_id AND st.is_active = 1 AND st.deleted_at IS NULL
-    JOIN json_each(r.permissions) p
-    WHERE usr.tenant_id = ${tenantId} AND p.value IN (SELECT value FROM json_each(${JSON.stringify(ALL_PERMISSIONS)}))
-    GROUP BY usr.user_id, usr.store_id HAVING count(DISTINCT p.value) = ${ALL_PERMISSIONS.length})`;
 
 /**
  * The platform operator's way back in for a tenant that lost its administrators' passwords: a one-time code for

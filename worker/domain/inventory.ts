@@ -1,9 +1,9 @@
 import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
 import type { z } from "zod";
 import type { Adjustment, AdjustmentBody, CrossStoreProduct, CrossStoreQuery, InventoryLevel, InventoryQuery, ReorderPointsBody } from "../../schema/contracts/inventory";
-import { batchGuard, idempotencyRecords, inventoryLevels, products, stockMovements, stores } from "../../schema/db";
+import { idempotencyRecords, inventoryLevels, products, stockMovements, stores } from "../../schema/db";
 import type { Permission } from "../../schema/permissions";
-import { commit, isGuardFailure, rawStatement, type Statement } from "../db/batch";
+import { commit, expectThat, isGuardFailure, rawStatement, type Statement } from "../db/batch";
 import { jsonField, jsonRows } from "../db/json-rows";
 import { matchesSearch } from "../db/search";
 import type { TenantScope } from "../db/tenant-scope";
@@ -181,7 +181,7 @@ function requireStockProducts(rows: unknown[], productIds: readonly string[], fi
 function stillValid(scope: TenantScope, storeId: string, productIds: readonly string[]): Statement {
   const condition = sql`(SELECT count(*) FROM ${P} WHERE ${trackedProducts(scope)} AND ${inJson(P.id, productIds)}) = ${productIds.length}
     AND EXISTS (SELECT 1 FROM ${S} WHERE ${liveStore(scope)} AND ${S.id} = ${storeId})`;
-  return scope.db.insert(batchGuard).values({ id: 1, ok: sql`(${condition})` }).onConflictDoUpdate({ target: batchGuard.id, set: { ok: sql`excluded.ok` } });
+  return expectThat(scope.db, condition);
 }
 
 /** After the guard above failed: the precise 422 of what changed, read again. */

@@ -1,9 +1,23 @@
 import { sql } from "drizzle-orm";
-import { writeGuards } from "../../schema/db";
 import { ALL_PERMISSIONS } from "../../schema/permissions";
-import type { Statement } from "../db/batch";
+import { guard, isWriteGuardFailure, type Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
 import { unprocessable } from "../http/errors";
+
+/** The tenant's administrators: the ids of its users holding every permission in some active store. */
+export const administratorIds = (tenantId: string) => sql`(
+    SELECT usr.user_id
+    FROM stores s
+    JOIN user_store_roles usr ON usr.store_id = s.id
+    JOIN users u ON u.id = usr.user_id
+    JOIN roles r ON r.id = usr.role_id
+    JOIN json_each(r.permissions) p
+    WHERE s.tenant_id = ${tenantId} AND s.is_active = 1 AND s.deleted_at IS NULL
+      AND u.is_active = 1 AND u.deleted_at IS NULL AND r.deleted_at IS NULL
+      AND p.value IN (SELECT value FROM json_each(${JSON.stringify(ALL_PERMISSIONS)}))
+    GROUP BY usr.user_id, usr.store_id
+    HAVING count(DISTINCT p.value) = ${ALL_PERMISSIONS.length}
+  )`;
 
 /**
  * A tenant always keeps an administrator: an active, not deleted user who holds every permission (the union
@@ -18,31 +32,10 @@ import { unprocessable } from "../http/errors";
  * change and fails: a read before the write could not tell.
  */
 export function lastAdminGuard(scope: TenantScope): Statement {
-  const anAdministrator = sql<number>`EXISTS (
-    SELECT 1
-    FROM stores s
-    JOIN user_store_roles usr ON usr.store_id = s.id
-    JOIN users u ON u.id = usr.user_id
-    JOIN roles r ON r.id = usr.role_id
-    JOIN json_each(r.permissions) p
-    WHERE s.tenant_id = ${scope.tenantId} AND s.is_active = 1 AND s.deleted_at IS NULL
-      AND u.is_active = 1 AND u.deleted_at IS NULL AND r.deleted_at IS NULL
-      AND p.value IN (SELECT value FROM json_each(${JSON.stringify(ALL_PERMISSIONS)}))
-    GROUP BY usr.user_id, usr.store_id
-    HAVING count(DISTINCT p.value) = ${ALL_PERMISSIONS.length}
-  )`;
-  return scope.db
-    .insert(writeGuards)
-    .values({ kind: "last_admin", ok: anAdministrator })
-    .onConflictDoUpdate({ target: writeGuards.kind, set: { ok: sql`excluded.ok` } });
+  return guard(scope.db, "last_admin", sql`EXISTS ${administratorIds(scope.tenantId)}`);
 }
 
-export const isLastAdminFailure = (error: unknown) => {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (/CHECK constraint failed: last_administrator/i.test(String((e as Error).message ?? e))) return true;
-  }
-  return false;
-};
+export const isLastAdminFailure = (error: unknown) => isWriteGuardFailure(error, "last_admin");
 
 export const lastAdministrator = () =>
   unprocessable(

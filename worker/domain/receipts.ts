@@ -1,9 +1,9 @@
 import { eq, inArray, sql } from "drizzle-orm";
-import { registers, salePayments, saleLines, saleLineTaxes, sales, stores, tenders, users } from "../../schema/db";
+import { registers, salePayments, sales, stores, tenders, users } from "../../schema/db";
 import { buildReceipt, layoutReceipt, plainText, type ReceiptLayout, type ReceiptModel, type ReceiptWidth } from "../../schema/receipt";
 import { notFound } from "../http/errors";
 import type { ServiceContext } from "./context";
-import { saleDto } from "./sales";
+import { saleDto, saleReads, type LineRow, type LineTaxRow, type PaymentRow, type SaleRow } from "./sales";
 
 /**
  * A stored sale's receipt: the receipt model (schema/receipt) made from the sale and what it says of its store,
@@ -14,10 +14,6 @@ import { saleDto } from "./sales";
 /** Stores have no locale of their own yet: receipts are Swedish, in sv-SE's numbers and dates. */
 const RECEIPT_LOCALE = "sv-SE";
 
-type SaleRow = typeof sales.$inferSelect;
-type LineRow = typeof saleLines.$inferSelect;
-type LineTaxRow = typeof saleLineTaxes.$inferSelect;
-type PaymentRow = typeof salePayments.$inferSelect;
 
 export interface PrintedReceipt {
   receipt: ReceiptModel;
@@ -30,10 +26,7 @@ export async function saleReceipt(ctx: ServiceContext, saleId: string, width: Re
   const ofSale = (column: "store_id" | "register_id" | "cashier_id" | "original_sale_id") =>
     sql`(SELECT ${sql.raw(column)} FROM ${sales} WHERE ${sales.id} = ${saleId} AND ${sales.tenantId} = ${scope.tenantId})`;
   const [saleRows, lineRows, taxRows, paymentRows, storeRows, registerRows, cashierRows, tenderRows, originalRows] = await scope.db.batch([
-    scope.select(sales, eq(sales.id, saleId)),
-    scope.select(saleLines, eq(saleLines.saleId, saleId)),
-    scope.select(saleLineTaxes, eq(saleLineTaxes.saleId, saleId)),
-    scope.select(salePayments, eq(salePayments.saleId, saleId)),
+    ...saleReads(scope, saleId),
     scope.db.select({ name: stores.name, address: stores.address, phone: stores.phone, timeZone: stores.timeZone }).from(stores).where(scope.where(stores, eq(stores.id, ofSale("store_id")))),
     scope.db.select({ code: registers.code, name: registers.name }).from(registers).where(scope.where(registers, eq(registers.id, ofSale("register_id")))),
     scope.db.select({ displayName: users.displayName }).from(users).where(scope.where(users, eq(users.id, ofSale("cashier_id")))),

@@ -1,9 +1,10 @@
 import { sql, type SQL } from "drizzle-orm";
 import { authThrottle } from "../../schema/db";
-import { rawStatement, type Statement } from "../db/batch";
+import type { Statement } from "../db/batch";
 import type { Db } from "../db/client";
 import { countAttempt, type AttemptPolicy } from "./attempts";
 import type { RequestInfo } from "./context";
+import { auditWhenCounted } from "./security-audit";
 
 /**
  * Refusals that matter for security (a 403 on a user or role route: someone reaching for more than they hold)
@@ -35,12 +36,9 @@ export interface Refusal {
 
 export const refusalKey = (actorId: string, route: string) => `refusal:${actorId}:${route}`;
 
-/** An audit row of the actor, inserted only when the throttle row of `key` matches `when`. */
-function auditWhen(db: Db, request: RequestInfo, refusal: Refusal, action: string, detail: SQL, when: SQL, key: string): Statement {
-  return rawStatement(db, sql`INSERT INTO audit_log (id, tenant_id, at, actor_type, actor_id, action, entity, entity_id, ip, request_id, detail)
-    SELECT ${crypto.randomUUID()}, ${refusal.tenantId}, ${request.now}, 'user', ${refusal.actorId}, ${action}, NULL, NULL, ${request.ip}, ${request.requestId}, ${detail}
-    FROM ${authThrottle} WHERE ${authThrottle.key} = ${key} AND ${when}`);
-}
+/** An audit row of the refusing request's actor, written only when the throttle row of `key` meets `when`. */
+const auditWhen = (db: Db, request: RequestInfo, refusal: Refusal, action: string, detail: SQL, when: SQL, key: string): Statement =>
+  auditWhenCounted(db, request, { tenantId: refusal.tenantId, actorType: "user", actorId: refusal.actorId, action, detail }, key, when);
 
 /** The batch that records a refusal within the budget (and, at a new window, what the last one dropped). */
 export function recordRefusal(db: Db, request: RequestInfo, refusal: Refusal): Statement[] {

@@ -1,9 +1,9 @@
 import { and, count, desc, eq, getTableColumns, gte, isNull, lt, sql, type SQL } from "drizzle-orm";
 import type { z } from "zod";
 import type { OpenRegisterBody, RegisterSession, RegisterSessionQuery } from "../../schema/contracts/registers";
-import { batchGuard, devices, registers, registerSessions, zReports } from "../../schema/db";
+import { devices, registers, registerSessions, zReports } from "../../schema/db";
 import type { Permission } from "../../schema/permissions";
-import type { Statement } from "../db/batch";
+import { expectThat, type Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
 import type { Page } from "../http/envelope";
 import { ApiError, conflict, forbidden, notFound, validationFailed } from "../http/errors";
@@ -248,10 +248,6 @@ export function registerStateFrom(registerId: string, [open, lastZ]: [{ id: stri
   return { registerId, openSessionId: open[0]?.id ?? null, lastZNumber: lastZ[0]?.zNumber ?? 0, grandTotal: lastZ[0]?.grandTotal ?? 0 };
 }
 
-/** A statement that aborts the batch (batch_guard) unless `condition` holds once the statements before it ran. */
-export const guardThat = (scope: TenantScope, condition: SQL): Statement =>
-  scope.db.insert(batchGuard).values({ id: 1, ok: sql`(${condition})` }).onConflictDoUpdate({ target: batchGuard.id, set: { ok: sql`excluded.ok` } });
-
 /** The session is open (in the batch's own view of D1). */
 export const sessionOpenCondition = (scope: TenantScope, sessionId: string) =>
   sql`EXISTS (SELECT 1 FROM ${registerSessions} WHERE ${registerSessions.id} = ${sessionId} AND ${registerSessions.tenantId} = ${scope.tenantId} AND ${registerSessions.status} = 'open')`;
@@ -287,7 +283,7 @@ export function openStatements(h: HubContext, command: OpenCommand): { session: 
   return {
     session,
     statements: [
-      guardThat(scope, registerLive),
+      expectThat(scope.db, registerLive),
       scope.insert(registerSessions, columns),
       recordChange(scope, { entity: "register_session", entityId: row.id, op: "upsert", version: 1, storeId: caller.storeId }, now),
       recordAudit(scope.db, {

@@ -1,10 +1,10 @@
 import { and, asc, desc, eq, gte, isNull, lt, sql } from "drizzle-orm";
 import type { CreateSaleBody, Sale } from "../../schema/contracts/sales";
 import {
-  customers, devices, registers, registerSessions, salePayments, saleLines, saleLineTaxes, sales, salesReps, tenants, tenders, writeGuards,
+  customers, devices, registers, registerSessions, salePayments, saleLines, saleLineTaxes, sales, salesReps, tenants, tenders,
 } from "../../schema/db";
 import { toBasisPoints, type DocumentResult } from "../../schema/money";
-import { commit, expectOneChange, isUniqueViolation, type Statement } from "../db/batch";
+import { commit, expectOneChange, guard, isGuardFailure, isUniqueViolation, isWriteGuardFailure, type Statement } from "../db/batch";
 import { insertFromJson } from "../db/json-rows";
 import { readPage } from "../db/paging";
 import type { TenantScope } from "../db/tenant-scope";
@@ -12,7 +12,7 @@ import { conflict, forbidden, notFound, unprocessable, type FieldError } from ".
 import type { ServiceContext } from "./context";
 import { idempotencyQuery, isRace, record, replay, replayAfterRace, requestHash, type IdempotencyKey } from "./idempotency";
 import { recordChange } from "./journal";
-import { catalogueReads, cashRoundingOf, discrepancy, priceSale, saleTotals, type Catalogue } from "./sale-pricing";
+import { catalogueReads, cashRoundingOf, discrepancy, priceSale, saleTotals } from "./sale-pricing";
 import { levelFeedStatement, stockStatements } from "./stock";
 import { toIso, toIsoOrNull } from "./versioning";
 
@@ -26,10 +26,10 @@ import { toIso, toIsoOrNull } from "./versioning";
  * same request answers the first answer again and writes nothing; the same id or key with another request is
  * 422 IDEMPOTENCY_MISMATCH.
  */
-type SaleRow = typeof sales.$inferSelect;
-type LineRow = typeof saleLines.$inferSelect;
-type LineTaxRow = typeof saleLineTaxes.$inferSelect;
-type PaymentRow = typeof salePayments.$inferSelect;
+export type SaleRow = typeof sales.$inferSelect;
+export type LineRow = typeof saleLines.$inferSelect;
+export type LineTaxRow = typeof saleLineTaxes.$inferSelect;
+export type PaymentRow = typeof salePayments.$inferSelect;
 type TenderRow = typeof tenders.$inferSelect;
 
 const NONE = "00000000-0000-0000-0000-000000000000";
@@ -95,24 +95,15 @@ export function saleDto(sale: SaleRow, lines: LineRow[], taxes: LineTaxRow[], pa
 
 /** The guard that the sale's register session is open, for the sale's batch (write_guards.register_session_open). */
 const sessionOpenGuard = (scope: TenantScope, sessionId: string, registerId: string): Statement =>
-  scope.db
-    .insert(writeGuards)
-    .values({ kind: "session_open", ok: sql`(SELECT count(*) FROM ${registerSessions} WHERE ${registerSessions.id} = ${sessionId} AND ${registerSessions.registerId} = ${registerId} AND ${registerSessions.status} = 'open')` })
-    .onConflictDoUpdate({ target: writeGuards.kind, set: { ok: sql`excluded.ok` } });
+  guard(scope.db, "session_open", sql`EXISTS (SELECT 1 FROM ${registerSessions} WHERE ${registerSessions.id} = ${sessionId} AND ${registerSessions.registerId} = ${registerId} AND ${registerSessions.status} = 'open')`);
 
 /**
  * The guard that no line of the original sale is returned beyond what was sold, counting every completed
  * return, this one included (write_guards.return_within_sold): two returns racing cannot both take the last one.
  */
 export const returnLimitGuard = (scope: TenantScope, originalSaleId: string): Statement =>
-  scope.db
-    .insert(writeGuards)
-    .values({
-      kind: "return_limit",
-      ok: sql`(SELECT count(*) = 0 FROM ${saleLines} l WHERE l.sale_id = ${originalSaleId} AND l.quantity + coalesce((
-        SELECT sum(r.quantity) FROM ${saleLines} r JOIN ${sales} s ON s.id = r.sale_id WHERE r.original_line_id = l.id AND s.status = 'completed'), 0) < 0)`,
-    })
-    .onConflictDoUpdate({ target: writeGuards.kind, set: { ok: sql`excluded.ok` } });
+  guard(scope.db, "return_limit", sql`NOT EXISTS (SELECT 1 FROM ${saleLines} l WHERE l.sale_id = ${originalSaleId} AND l.quantity + coalesce((
+    SELECT sum(r.quantity) FROM ${saleLines} r JOIN ${sales} s ON s.id = r.sale_id WHERE r.original_line_id = l.id AND s.status = 'completed'), 0) < 0)`);
 
 /** What a sale from a till needs of the till: its device, the device's register and the register's open session. */
 function tillReads(scope: TenantScope, deviceId: string | null) {
@@ -260,10 +251,9 @@ export async function createSale(ctx: ServiceContext, request: SaleRequest): Pro
   try {
     await commit(scope.db, statements);
   } catch (error) {
-    const message = String((error as Error)?.message ?? error) + String((error as { cause?: Error })?.cause?.message ?? "");
-    if (/register_session_open/.test(message)) throw conflict("REGISTER_NOT_OPEN", `Register ${register.code}'s session closed before the sale was written`);
-    if (/return_within_sold/.test(message)) throw conflict("RETURN_EXCEEDS_SOLD", "Another return took these items back meanwhile: a line cannot be returned beyond what was sold");
-    if (isRace(error)) return replayAfterRace<Sale>(scope, request.idempotency && /idempotency_records/.test(message) ? await raceKey(scope, request.idempotency, byId) : byId);
+    if (isWriteGuardFailure(error, "session_open")) throw conflict("REGISTER_NOT_OPEN", `Register ${register.code}'s session closed before the sale was written`);
+    if (isWriteGuardFailure(error, "return_limit")) throw conflict("RETURN_EXCEEDS_SOLD", "Another return took these items back meanwhile: a line cannot be returned beyond what was sold");
+    if (isRace(error)) return replayAfterRace<Sale>(scope, request.idempotency ? await raceKey(scope, request.idempotency, byId) : byId);
     if (isUniqueViolation(error, "sales.store_id")) throw conflict("RECEIPT_NUMBER_TAKEN", `Store ${store.code} already has a sale with receipt number ${body.receiptNumber}`);
     if (isUniqueViolation(error, "sales.id") || isUniqueViolation(error, "sale_lines.id") || isUniqueViolation(error, "sale_payments.id")) {
       throw conflict("ID_TAKEN", "An id of this sale, its lines or payments is already used");
@@ -374,15 +364,19 @@ function checkFigures(body: CreateSaleBody, priced: DocumentResult, cashUnit: nu
   return { ...totals, cashRounding: rounding, totalDue, paidTotal: paid, changeGiven: change };
 }
 
-/** A sale with its lines, taxes and payments, in one round trip. */
-export async function getSale(ctx: ServiceContext, id: string): Promise<Sale> {
-  const { scope } = ctx;
-  const [saleRows, lineRows, taxRows, paymentRows] = await scope.db.batch([
+/** The reads of a stored sale (the sale, its lines, line taxes and payments), for the caller's batch. */
+export const saleReads = (scope: TenantScope, id: string) =>
+  [
     scope.select(sales, eq(sales.id, id)),
     scope.select(saleLines, eq(saleLines.saleId, id)),
     scope.select(saleLineTaxes, eq(saleLineTaxes.saleId, id)),
     scope.select(salePayments, eq(salePayments.saleId, id)),
-  ]);
+  ] as const;
+
+/** A sale with its lines, taxes and payments, in one round trip. */
+export async function getSale(ctx: ServiceContext, id: string): Promise<Sale> {
+  const { scope } = ctx;
+  const [saleRows, lineRows, taxRows, paymentRows] = await scope.db.batch([...saleReads(scope, id)]);
   const sale = saleRows[0] as SaleRow | undefined;
   if (!sale) throw notFound("Sale");
   return saleDto(sale, lineRows as LineRow[], taxRows as LineTaxRow[], paymentRows as PaymentRow[]);
@@ -425,10 +419,7 @@ export function listSales(ctx: ServiceContext, q: SaleListQuery) {
 export async function voidSale(ctx: ServiceContext, id: string, reason: string, expectedVersion: number | undefined): Promise<Sale> {
   const { scope, actor, request } = ctx;
   const [saleRows, lineRows, taxRows, paymentRows, returnRows, sessionRows] = await scope.db.batch([
-    scope.select(sales, eq(sales.id, id)),
-    scope.select(saleLines, eq(saleLines.saleId, id)),
-    scope.select(saleLineTaxes, eq(saleLineTaxes.saleId, id)),
-    scope.select(salePayments, eq(salePayments.saleId, id)),
+    ...saleReads(scope, id),
     scope.db.select({ id: sales.id }).from(sales).where(scope.where(sales, eq(sales.originalSaleId, id), eq(sales.status, "completed"))).limit(1),
     scope.db.select({ status: registerSessions.status }).from(registerSessions).innerJoin(sales, eq(sales.sessionId, registerSessions.id)).where(and(eq(sales.id, id), eq(sales.tenantId, scope.tenantId))),
   ]);
@@ -451,9 +442,8 @@ export async function voidSale(ctx: ServiceContext, id: string, reason: string, 
       recordChange(scope, { entity: "sale", entityId: id, op: "upsert", version: voided.version, storeId: sale.storeId }, request.now),
     ]);
   } catch (error) {
-    const message = String((error as Error)?.message ?? error) + String((error as { cause?: Error })?.cause?.message ?? "");
-    if (/register_session_open/.test(message)) throw conflict("REGISTER_SESSION_CLOSED", "The register session closed before the void was written; make a return instead");
-    if (/batch_guard/.test(message)) throw conflict("ALREADY_VOIDED", "Another request voided or changed this sale meanwhile");
+    if (isWriteGuardFailure(error, "session_open")) throw conflict("REGISTER_SESSION_CLOSED", "The register session closed before the void was written; make a return instead");
+    if (isGuardFailure(error)) throw conflict("ALREADY_VOIDED", "Another request voided or changed this sale meanwhile");
     throw error;
   }
   return saleDto(voided, lineRows as LineRow[], taxRows as LineTaxRow[], paymentRows as PaymentRow[]);

@@ -1,4 +1,4 @@
-import { asc, eq, getTableColumns, isNull, or, sql } from "drizzle-orm";
+import { asc, eq, getTableColumns, isNull, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { PageQuery } from "../../schema/contracts/common";
 import type { CreateUserBody, UpdateUserBody, User, UserWithIssuedPin } from "../../schema/contracts/identity";

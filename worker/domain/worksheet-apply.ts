@@ -1,7 +1,6 @@
-import { asc, eq, isNull, sql, type SQL } from "drizzle-orm";
-import { batchGuard, changeFeed, products, storePrices, worksheetItems, worksheets } from "../../schema/db";
-import { expectOneChange, type Statement } from "../db/batch";
-import type { Db } from "../db/client";
+import { asc, eq, isNull, sql } from "drizzle-orm";
+import { changeFeed, products, storePrices, worksheetItems, worksheets } from "../../schema/db";
+import { expectChanges, expectOneChange, expectThat, type Statement } from "../db/batch";
 import { insertFromJson, jsonField, jsonRows } from "../db/json-rows";
 import type { TenantScope } from "../db/tenant-scope";
 import { conflict, notFound } from "../http/errors";
@@ -33,11 +32,6 @@ type ProductFields = Pick<ProductRow, (typeof PRODUCT_FIELDS)[number]>;
 const pickProductFields = (fields: Record<string, unknown>): Partial<ProductFields> =>
   Object.fromEntries(PRODUCT_FIELDS.filter((f) => fields[f] !== undefined).map((f) => [f, fields[f]]));
 
-/** Aborts the batch (like `expectOneChange`) unless `condition` holds when the statement runs. */
-const expectThat = (db: Db, condition: SQL): Statement =>
-  db.insert(batchGuard).values({ id: 1, ok: sql`(${condition})` }).onConflictDoUpdate({ target: batchGuard.id, set: { ok: sql`excluded.ok` } });
-/** Aborts the batch unless the statement right before it changed exactly `n` rows. */
-const expectChanges = (db: Db, n: number) => expectThat(db, sql`changes() = ${n}`);
 
 interface Versioned {
   id: string;
