@@ -4,6 +4,7 @@ import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import { createDb } from "../../worker/db/client";
 import { TenantScope } from "../../worker/db/tenant-scope";
 import { returnLimitGuard } from "../../worker/domain/sales";
+import { MAX_SALE_LINES, MAX_SALE_PAYMENTS } from "../../schema/contracts/sales";
 import { closeSession, inclusiveVat, openSession, quote, saleFromQuote, sell, shop, toKronor, type Shop } from "./checkout-fixtures";
 import { ADMIN_PASSWORD, api, createTenant, d1Count, enrolTill, feedOf, randomIp, staffWithPin, tillPinLogin, userWith } from "./helpers";
 
@@ -67,6 +68,23 @@ describe("POST /sales", () => {
     expect(res.json.data.lines).toHaveLength(100);
     const stored = await env.DB.prepare("SELECT count(*) AS n FROM sale_line_taxes WHERE sale_id = ?").bind(body.id).first<{ n: number }>();
     expect(stored!.n).toBe(100);
+  });
+
+  it("takes a sale at the schema's maximum, 250 lines and 20 payments, in the same two round trips", async () => {
+    const s = await shop();
+    const items = Array.from({ length: MAX_SALE_LINES }, (_, i) => ({ productId: [s.products.coffee, s.products.bun, s.products.juice][i % 3]!.id, quantity: 1000 }));
+    const probe = await saleFromQuote(s, items, [{ method: "CARD", amount: "due" }]);
+    const share = Math.floor(probe.grandTotal / MAX_SALE_PAYMENTS);
+    const payments = Array.from({ length: MAX_SALE_PAYMENTS }, (_, i) => ({ method: "CARD", amount: i === 0 ? probe.grandTotal - share * (MAX_SALE_PAYMENTS - 1) : share, reference: `slip ${i + 1}` }));
+    const res = await sell(s, { ...probe, payments });
+    expect(res.status, JSON.stringify(res.json).slice(0, 500)).toBe(201);
+    expect(d1Count(res)).toBe(2);
+    expect(res.json.data.lines).toHaveLength(MAX_SALE_LINES);
+    expect(res.json.data.payments).toHaveLength(MAX_SALE_PAYMENTS);
+    expect((await api("GET", `/api/v1/sales/${probe.id}`, { token: s.cashier.token })).json.data).toEqual(res.json.data);
+    // one more line than the schema allows is a 400, not a 500
+    const over = await sell(s, { ...probe, id: crypto.randomUUID(), items: [...probe.items, probe.items[0]] });
+    expect(over.status).toBe(400);
   });
 
   it("refuses figures that do not agree with the money engine, naming each with what came and what it should be", async () => {
