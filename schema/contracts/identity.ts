@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ALL_PERMISSIONS } from "../permissions";
-import { Id, MultiLineText, Name, Password, Pin, Search, Timestamp, Username, Version } from "./common";
+import { Id, MultiLineText, Name, Password, Search, Timestamp, Username, Version } from "./common";
 
 export const PermissionName = z.enum(ALL_PERMISSIONS as [string, ...string[]], {
   error: (issue) => `unknown permission ${JSON.stringify(issue.input)}`,
