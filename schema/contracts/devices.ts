@@ -3,7 +3,11 @@ import { Id, Timestamp, Version } from "./common";
 import { StoreCode } from "./stores";
 import { Name } from "./text";
 
-export const DEVICE_KINDS = ["register", "bridge", "sync"] as const;
+/**
+ * register: a till; bridge: the store's printer and drawer daemon; store: a store server that syncs the whole
+ * store (the spec's "sync token"); sync: a sync client of the store's data (a kiosk, a web shop's stock feed).
+ */
+export const DEVICE_KINDS = ["register", "bridge", "store", "sync"] as const;
 
 /** The header an enrolled device sends its credential in. */
 export const DEVICE_CREDENTIAL_HEADER = "X-Device-Credential";
@@ -67,7 +71,7 @@ export const UpdateRegisterBody = z.object({
 export const RegisterWithPairing = Register.extend({ pairing: Pairing });
 
 export const CreateDeviceBody = z.object({
-  kind: z.enum(["bridge", "sync"]),
+  kind: z.enum(["bridge", "store", "sync"]),
   name: Name(100),
 });
 

@@ -26,6 +26,10 @@ export const devices = sqliteTable("devices", {
   revokedAt: integer("revoked_at"),
   revokedBy: text("revoked_by"),
   lastSeenAt: integer("last_seen_at"),
+  /** Sync: when the device last pulled, the change-feed seq it reached, and when it last pushed. */
+  lastPullAt: integer("last_pull_at"),
+  lastPullSeq: integer("last_pull_seq"),
+  lastPushAt: integer("last_push_at"),
   createdBy: text("created_by").notNull(),
   ...syncedColumns(),
 }, (t) => [

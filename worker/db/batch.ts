@@ -35,6 +35,7 @@ export const expectOneChange = (db: Db): Statement => expectChanges(db, 1);
 /** The named guards of write_guards (schema/db/journal.ts): each kind's CHECK constraint says which failed. */
 export const WRITE_GUARDS = {
   session: "session_live",
+  device: "device_live",
   last_admin: "last_administrator",
   session_open: "register_session_open",
   return_limit: "return_within_sold",

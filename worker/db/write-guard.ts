@@ -21,13 +21,26 @@ const SESSION_GUARD_SQL = `INSERT INTO write_guards (kind, ok) VALUES ('session'
     AND (s.device_id IS NULL OR (d.revoked_at IS NULL AND d.deleted_at IS NULL))
 )) ON CONFLICT (kind) DO UPDATE SET ok = excluded.ok`;
 
+/** The same check for a device writing on its own credential (a sync push): paired, not revoked, store active. */
+const DEVICE_GUARD_SQL = `INSERT INTO write_guards (kind, ok) VALUES ('device', (
+  SELECT count(*) FROM devices d
+  JOIN stores st ON st.id = d.store_id
+  WHERE d.id = ?1 AND d.credential_hash IS NOT NULL AND d.revoked_at IS NULL AND d.deleted_at IS NULL
+    AND st.is_active = 1 AND st.deleted_at IS NULL
+)) ON CONFLICT (kind) DO UPDATE SET ok = excluded.ok`;
+
 /** A statement that writes: one that starts with a write verb, or a WITH (a CTE) that contains one. */
 const WRITE = /^\s*(?:insert|update|delete|replace)\b|^\s*with\b[\s\S]*\b(?:insert|update|delete|replace)\b/i;
 
-export const isSessionGuardFailure = (error: unknown) => isWriteGuardFailure(error, "session");
+export const isSessionGuardFailure = (error: unknown) => isWriteGuardFailure(error, "session") || isWriteGuardFailure(error, "device");
 
-const sessionEnded = () =>
-  unauthenticated("SESSION_ENDED", "This session has ended (signed out, user deactivated, credential changed or device revoked); sign in again");
+/** Who a guarded database writes as: a user's sign-in, or a device on its own credential. */
+export type WriteGuard = { session: string } | { device: string };
+
+const ended = (guard: WriteGuard) =>
+  "session" in guard
+    ? unauthenticated("SESSION_ENDED", "This session has ended (signed out, user deactivated, credential changed or device revoked); sign in again")
+    : unauthenticated("DEVICE_REVOKED", "This device's credential has been revoked (or its store deactivated); pair the device again");
 
 class GuardedStatement {
   constructor(readonly inner: D1PreparedStatement, readonly sql: string) {}
@@ -53,7 +66,7 @@ class GuardedStatement {
 }
 
 class GuardedDatabase {
-  constructor(private readonly inner: D1Database, private readonly sessionId: string) {}
+  constructor(private readonly inner: D1Database, private readonly guard: WriteGuard) {}
   prepare(query: string) {
     return new GuardedStatement(this.inner.prepare(query), query);
   }
@@ -62,10 +75,13 @@ class GuardedDatabase {
     const inner = statements.map((s) => s.inner);
     if (!writes) return this.inner.batch(inner);
     try {
-      const [, ...results] = await this.inner.batch([this.inner.prepare(SESSION_GUARD_SQL).bind(this.sessionId), ...inner]);
+      const check = "session" in this.guard
+        ? this.inner.prepare(SESSION_GUARD_SQL).bind(this.guard.session)
+        : this.inner.prepare(DEVICE_GUARD_SQL).bind(this.guard.device);
+      const [, ...results] = await this.inner.batch([check, ...inner]);
       return results;
     } catch (error) {
-      if (isSessionGuardFailure(error)) throw sessionEnded();
+      if (isSessionGuardFailure(error)) throw ended(this.guard);
       throw error;
     }
   }
@@ -82,4 +98,7 @@ class GuardedDatabase {
 }
 
 /** The database as a signed-in caller's request sees it: every writing batch is guarded by the session. */
-export const withSessionGuard = (db: D1Database, sessionId: string) => new GuardedDatabase(db, sessionId) as unknown as D1Database;
+export const withSessionGuard = (db: D1Database, sessionId: string) => new GuardedDatabase(db, { session: sessionId }) as unknown as D1Database;
+
+/** The database as a device writing on its own credential sees it: every writing batch is guarded by the device. */
+export const withDeviceGuard = (db: D1Database, deviceId: string) => new GuardedDatabase(db, { device: deviceId }) as unknown as D1Database;

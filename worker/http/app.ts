@@ -1,3 +1,4 @@
+import type { SyncCaller } from "../auth/sync-caller";
 import type { Context } from "hono";
 import type { Db } from "../db/client";
 import type { CurrentDevice } from "../domain/devices";
@@ -16,6 +17,8 @@ export interface AppVariables {
   scope: TenantScope;
   /** Set by the device-auth middleware: the enrolled device calling. */
   device: CurrentDevice;
+  /** Set by the sync-auth middleware: the device (or till session) syncing a store. */
+  sync: SyncCaller;
 }
 
 export interface AppEnv {

@@ -3,6 +3,7 @@ import { validator } from "hono/validator";
 import { z } from "zod";
 import type { Permission } from "../../schema/permissions";
 import { requireDevice } from "../auth/device";
+import { requireSyncCaller } from "../auth/sync-caller";
 import { requireOperator, requirePermission, requireUser } from "../auth/middleware";
 import type { AppContext, AppEnv } from "./app";
 import { ok, paged, type Page } from "./envelope";
@@ -11,7 +12,8 @@ import { badRequest, validationFailed, type FieldError } from "./errors";
 import { mountMethodNotAllowed } from "./method-not-allowed";
 import { refuseUnusableText } from "./text-input";
 
-export type AuthKind = "public" | "user" | "operator" | "device";
+/** sync: a store's device on its own credential, or a till's user token (auth/sync-caller.ts). */
+export type AuthKind = "public" | "user" | "operator" | "device" | "sync";
 type Method = "get" | "post" | "put" | "patch" | "delete";
 type Empty = z.ZodObject<{}>;
 
@@ -126,6 +128,7 @@ export function mountRoutes(app: Hono<AppEnv>, prefix: string, routes: AnyRoute[
     if (def.auth === "user") chain.push(requireUser);
     if (def.auth === "operator") chain.push(requireOperator);
     if (def.auth === "device") chain.push(requireDevice);
+    if (def.auth === "sync") chain.push(requireSyncCaller);
     if (def.auditRefusals && def.auth === "user") chain.push(auditRefusals(def.method, prefix + def.path));
     if (def.permission) chain.push(requirePermission(def.permission));
     if (def.params) chain.push(validate("param", def.params, "params"));
