@@ -14,6 +14,7 @@ import { specialRoutes } from "./specials";
 import { storePriceRoutes } from "./store-prices";
 import { storeRoutes } from "./stores";
 import { supplierRoutes } from "./suppliers";
+import { syncPullRoutes } from "./sync-pull";
 import { taxRoutes } from "./taxes";
 import { tenantRoutes } from "./tenants";
 import { tenderRoutes } from "./tenders";
@@ -43,4 +44,5 @@ export const v1Routes = [
   ...inventoryRoutes,
   ...registerRoutes,
   ...reportRoutes,
+  ...syncPullRoutes,
 ];
