@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { TEST_SECRETS } from "../fixtures/secrets.mjs";
+import { benchSyncPull } from "./sync-pull.mjs";
 
 const PORT = process.env.BENCH_PORT ?? "8799";
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -160,4 +161,5 @@ console.log("");
 await load("POST /api/v1/sales (1 line) load", 16, Math.max(ROUNDS * 2, 200), oneLine);
 await load("POST /api/v1/sales (10 lines) load", 16, Math.max(ROUNDS, 100), await saleTemplate(10));
 await load("POST /api/v1/sales/quote (10 lines) load", 16, Math.max(ROUNDS * 2, 200), null, () => call("POST", "/api/v1/sales/quote", { token: cashier, body: basket(10) }), 200);
+await benchSyncPull(call);
 process.exit(0);
