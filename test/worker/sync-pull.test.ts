@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { SYNC_ENTITY_TYPES } from "../../schema/contracts/sync-pull";
 import { verifySecret } from "../../worker/auth/credentials";
 import { client } from "./catalogue-fixtures";
 import { api, createStore, createTenant, d1Count, enrolTill, operatorToken, staffWithPin, tillPinLogin } from "./helpers";
@@ -384,3 +385,15 @@ async function expectDepartmentsAsStored(replica: Replica, tenantId: string) {
     results.map((r) => [r.id, r.name, r.code, r.is_active === 1, r.version, r.updated_at]),
   );
 }
+
+describe("the contract", () => {
+  it("the OpenAPI document describes every entity type's shape and the query", async () => {
+    const doc = (await api("GET", "/api/v1/openapi.json")).json;
+    const op = doc.paths["/api/v1/sync/pull"].get;
+    expect(op.parameters.map((p: { name: string }) => p.name).sort()).toEqual(["entity_type", "limit", "since"]);
+    const text = JSON.stringify(op.responses["200"]);
+    for (const type of SYNC_ENTITY_TYPES) expect(text).toContain(`"const":"${type}"`);
+    expect(text).toContain("pinVerifier");
+    expect(Object.keys(op.responses).sort()).toEqual(["200", "400", "401", "403"]);
+  });
+});
