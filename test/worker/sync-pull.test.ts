@@ -178,6 +178,11 @@ describe("GET /api/v1/sync/pull", () => {
     const bridge = await api("POST", `/api/v1/stores/${t.storeId}/devices`, { token: t.adminToken, body: { kind: "bridge", name: "Bridge" } });
     const bridgeCredential = (await api("POST", "/api/v1/devices/pair", { body: { code: bridge.json.data.pairing.code } })).json.data.credential;
     expectError(await pull({ credential: bridgeCredential }), 403, "DEVICE_KIND_CANNOT_SYNC");
+    // A PIN typed at the bridge signs in, but that session does not sync either (nor records a pull).
+    const atBridge = (await tillPinLogin(bridgeCredential, cashier.pin)).json.data;
+    expectError(await pull({ token: atBridge.accessToken }), 403, "DEVICE_KIND_CANNOT_SYNC");
+    const bridgeRow = await env.DB.prepare("SELECT last_pull_at FROM devices WHERE id = ?").bind(bridge.json.data.id).first<{ last_pull_at: number | null }>();
+    expect(bridgeRow!.last_pull_at).toBeNull();
     const server = await api("POST", `/api/v1/stores/${t.storeId}/devices`, { token: t.adminToken, body: { kind: "store", name: "Store server" } });
     const serverCredential = (await api("POST", "/api/v1/devices/pair", { body: { code: server.json.data.pairing.code } })).json.data.credential;
     expect((await pull({ credential: serverCredential })).status).toBe(200);

@@ -1,8 +1,9 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { SYNC_ENTITY_TYPES, type SyncChange, type SyncEntityType, type SyncPullResult } from "../../schema/contracts/sync-pull";
 import { devices } from "../../schema/db";
 import { rawStatement, type Statement } from "../db/batch";
 import type { Db } from "../db/client";
+import { forbidden } from "../http/errors";
 import { decodeCursor, encodeCursor } from "./sync-pull-cursor";
 import { ENTITY_SOURCES, feedKey, windowRows, type PullWindow } from "./sync-pull-entities";
 
@@ -29,6 +30,9 @@ export interface PullRequest {
 
 interface FeedRow { seq: number; entity: string; entity_id: string }
 
+/** Kinds of device whose own credential, or a session started at them, may pull (a bridge only prints). */
+const PULLING_KINDS = ["register", "store", "sync"] as const;
+
 const typeOrder = new Map<string, number>(SYNC_ENTITY_TYPES.map((t, i) => [t, i]));
 
 export async function pullChanges(db: Db, secret: string, caller: PullCaller, request: PullRequest): Promise<SyncPullResult> {
@@ -46,11 +50,18 @@ export async function pullChanges(db: Db, secret: string, caller: PullCaller, re
   const feed = rawStatement<FeedRow>(db, windowRows(w, w.limit + 1));
   const reached = sql`coalesce((SELECT max(win.seq) FROM (${windowRows(w, w.limit)}) AS win), ${since})`;
   // A filtered pull reaches `seq` for those types only, so only a full one moves the device's last_pull_seq.
+  const thisDevice = and(eq(devices.id, caller.deviceId), eq(devices.tenantId, caller.tenantId));
+  // A till's session names the device it was started at, which may be a bridge (a PIN typed there): its kind is
+  // read in the same batch, so such a session gets nothing and records no pull.
+  const deviceKind = db.select({ kind: devices.kind }).from(devices).where(thisDevice);
   const lastPull = db
     .update(devices)
     .set({ lastPullAt: request.now, ...(types ? {} : { lastPullSeq: sql`${reached}` }) })
-    .where(and(eq(devices.id, caller.deviceId), eq(devices.tenantId, caller.tenantId)));
-  const [feedRows, ...rest] = (await db.batch([feed, ...sources.map((s) => s.query(db, w)), lastPull] as unknown as [Statement, ...Statement[]])) as unknown[][];
+    .where(and(thisDevice, inArray(devices.kind, [...PULLING_KINDS])));
+  const results = (await db.batch([deviceKind, feed, ...sources.map((s) => s.query(db, w)), lastPull] as unknown as [Statement, ...Statement[]])) as unknown[][];
+  const [kindRows, feedRows, ...rest] = results;
+  const kind = (kindRows as { kind: string }[])[0]?.kind;
+  if (!PULLING_KINDS.includes(kind as never)) throw forbidden(`A session started at a ${kind ?? "unknown"} device does not sync the store's data`, "DEVICE_KIND_CANNOT_SYNC");
 
   const window = (feedRows as FeedRow[]).slice(0, w.limit);
   const seqOf = new Map<string, number>();

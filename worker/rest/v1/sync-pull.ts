@@ -18,7 +18,7 @@ export const syncPullRoutes = [
     errors: {
       400: "INVALID_CURSOR: `since` is not a cursor this server made for your tenant and store (forged, altered, cut short); CURSOR_FILTER_MISMATCH: the cursor was made with another entity_type",
       401: "INVALID_DEVICE: unknown or revoked device credential; SESSION_ENDED / DEVICE_REVOKED: the session or device ended",
-      403: "DEVICE_KIND_CANNOT_SYNC: a bridge does not sync; SYNC_NEEDS_DEVICE: a back-office token; STORE_INACTIVE",
+      403: "DEVICE_KIND_CANNOT_SYNC: a bridge (or a session started at one) does not sync; SYNC_NEEDS_DEVICE: a back-office token; STORE_INACTIVE",
     },
     handler: (c, { query }) => {
       const caller = c.get("sync");
