@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { SYNC_ENTITY_TYPES } from "../../schema/contracts/sync-pull";
 import { verifySecret } from "../../worker/auth/credentials";
 import { client } from "./catalogue-fixtures";
-import { api, createStore, createTenant, d1Count, enrolTill, operatorToken, staffWithPin, tillPinLogin } from "./helpers";
+import { api, createStore, createTenant, d1Count, enrolTill, feedOf, operatorToken, staffWithPin, tillPinLogin } from "./helpers";
 import { ids, pull, pullAll, type Replica } from "./sync-pull-fixtures";
 
 const expectError = (res: { status: number; json: any }, status: number, code: string) => {
@@ -336,7 +336,9 @@ describe("every write a till needs reaches the feed", () => {
     await sync();
     expect(ids(replica, "store_price")).toEqual([]);
     expect(ids(replica, "product")).toEqual([a.id]);
-    expect(pb.id).toBeTruthy();
+    // Each store price's feed rows name its store (set, changed, removed, cascaded), so only its tills are told.
+    expect((await feedOf(pa.id)).map((f) => [f.op, f.store_id])).toEqual([["upsert", t.storeId], ["upsert", t.storeId], ["delete", t.storeId]]);
+    expect((await feedOf(pb.id)).map((f) => [f.op, f.store_id])).toEqual([["upsert", t.storeId], ["delete", t.storeId]]);
   });
 
   it("store prices from an applied worksheet", async () => {
@@ -345,7 +347,13 @@ describe("every write a till needs reaches the feed", () => {
     const sheet = (await admin.post("/worksheets", { kind: "price_change", name: "Prices", storeIds: [t.storeId], items: [{ productId: a.id, sellPrice: 777 }] })).json.data;
     for (const step of ["submit", "approve", "apply"]) expect((await admin.patch(`/worksheets/${sheet.id}/${step}`, {})).status).toBe(200);
     await sync();
-    expect([...replica.get("store_price")!.values()]).toMatchObject([{ productId: a.id, price: 777 }]);
+    const [price] = [...replica.get("store_price")!.values()];
+    expect(price).toMatchObject({ productId: a.id, price: 777 });
+    const again = (await admin.post("/worksheets", { kind: "price_change", name: "Again", storeIds: [t.storeId], items: [{ productId: a.id, sellPrice: 666 }] })).json.data;
+    for (const step of ["submit", "approve", "apply"]) expect((await admin.patch(`/worksheets/${again.id}/${step}`, {})).status).toBe(200);
+    await sync();
+    expect(replica.get("store_price")!.get(price.id)).toMatchObject({ price: 666, version: 2 });
+    expect((await feedOf(price.id)).map((f) => f.store_id)).toEqual([t.storeId, t.storeId]);
   });
 
   it("tax groups: their rates replaced, and a rate's own change reaches every group holding it", async () => {
@@ -379,6 +387,7 @@ describe("every write a till needs reaches the feed", () => {
     expect(replica.get("tenant")!.get(t.tenantId)).toMatchObject({ taxRounding: "document", pinLength: 6 });
     expect(replica.get("store")!.get(t.storeId)).toMatchObject({ cashRoundingUnit: 50, timeZone: "Europe/Helsinki" });
     expect(replica.get("register")!.get(till.registerId)).toMatchObject({ name: "Front" });
+    expect((await feedOf(till.registerId)).map((f) => f.store_id)).toEqual([t.storeId, t.storeId]);
   });
 });
 
