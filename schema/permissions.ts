@@ -65,6 +65,8 @@ export const PERMISSIONS = {
   "reports.profit_margin": "View profit margins",
   "reports.cashier_performance": "View cashier performance",
   "reports.discount_analysis": "View discount analysis",
+  "sync.view": "View the sync dashboard and the sync error queue",
+  "sync.manage": "Retry and resolve sync errors (re-apply records pushed by the stores)",
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -4,3 +4,4 @@ export * from "./journal";
 export * from "./catalogue";
 export * from "./devices";
 export * from "./checkout";
+export * from "./sync-push";

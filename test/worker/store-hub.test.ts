@@ -11,7 +11,7 @@ import { catalogue, closeById, expectError, insertSales, openAt, openSession, ra
 
 const callerOf = (t: TestTenant, storeId = t.storeId): HubCaller => {
   const claims = decodeJwt(t.adminToken);
-  return { tenantId: t.tenantId, storeId, userId: claims.sub!, sessionId: claims.ses as string, deviceId: null, requestId: crypto.randomUUID(), ip: "10.0.0.1" };
+  return { tenantId: t.tenantId, storeId, userId: claims.sub!, guard: { session: claims.ses as string }, deviceId: null, requestId: crypto.randomUUID(), ip: "10.0.0.1" };
 };
 
 const registerOf = async (t: TestTenant) => {

@@ -91,7 +91,7 @@ export const hubCaller = (ctx: ServiceContext, storeId: string): HubCaller => ({
   tenantId: ctx.scope.tenantId,
   storeId,
   userId: ctx.actor.userId,
-  sessionId: ctx.actor.sessionId,
+  guard: { session: ctx.actor.sessionId },
   deviceId: ctx.actor.deviceId,
   requestId: ctx.request.requestId,
   ip: ctx.request.ip,
@@ -257,6 +257,9 @@ export interface OpenCommand {
   register: { id: string; code: string; name: string };
   openingFloat: number;
   idempotency?: IdempotencyKey;
+  /** A session opened offline and pushed: the id the till made for it, and when it opened (the hub's clock otherwise). */
+  sessionId?: string;
+  openedAt?: number;
 }
 
 export const refusals = { alreadyOpen, registerInactive };
@@ -269,8 +272,8 @@ export const refusals = { alreadyOpen, registerInactive };
 export function openStatements(h: HubContext, command: OpenCommand): { session: RegisterSession; statements: Statement[] } {
   const { scope, caller, now } = h;
   const row: SessionRow = {
-    id: crypto.randomUUID(), tenantId: scope.tenantId, storeId: caller.storeId, registerId: command.register.id, status: "open",
-    openingFloat: command.openingFloat, openedBy: caller.userId, openedAt: now, openedDeviceId: caller.deviceId,
+    id: command.sessionId ?? crypto.randomUUID(), tenantId: scope.tenantId, storeId: caller.storeId, registerId: command.register.id, status: "open",
+    openingFloat: command.openingFloat, openedBy: caller.userId, openedAt: command.openedAt ?? now, openedDeviceId: caller.deviceId,
     closedBy: null, closedAt: null, counted: null, expected: null, zNumber: null,
     version: 1, createdAt: now, updatedAt: now, deletedAt: null,
     registerCode: command.register.code, registerName: command.register.name,

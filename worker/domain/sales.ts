@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, isNull, lt, sql } from "drizzle-orm";
 import type { CreateSaleBody, Sale } from "../../schema/contracts/sales";
 import {
-  customers, devices, registers, registerSessions, salePayments, saleLines, saleLineTaxes, sales, salesReps, tenants, tenders,
+  customers, devices, registers, registerSessions, salePayments, saleLines, saleLineTaxes, sales, salesReps, stores, tenants, tenders,
 } from "../../schema/db";
 import { toBasisPoints, type DocumentResult } from "../../schema/money";
 import { commit, expectOneChange, guard, isGuardFailure, isUniqueViolation, isWriteGuardFailure, type Statement } from "../db/batch";
@@ -12,7 +12,7 @@ import { conflict, forbidden, notFound, unprocessable, type FieldError } from ".
 import type { ServiceContext } from "./context";
 import { idempotencyQuery, isRace, record, replay, replayAfterRace, requestHash, type IdempotencyKey } from "./idempotency";
 import { recordChange } from "./journal";
-import { catalogueReads, cashRoundingOf, discrepancy, priceSale, saleTotals } from "./sale-pricing";
+import { catalogueReads, cashRoundingOf, discrepancy, priceSale, saleTotals, type Catalogue } from "./sale-pricing";
 import { levelFeedStatement, stockStatements } from "./stock";
 import { toIso, toIsoOrNull } from "./versioning";
 
@@ -30,7 +30,8 @@ export type SaleRow = typeof sales.$inferSelect;
 export type LineRow = typeof saleLines.$inferSelect;
 export type LineTaxRow = typeof saleLineTaxes.$inferSelect;
 export type PaymentRow = typeof salePayments.$inferSelect;
-type TenderRow = typeof tenders.$inferSelect;
+export type TenderRow = typeof tenders.$inferSelect;
+type StoreRow = typeof stores.$inferSelect;
 
 const NONE = "00000000-0000-0000-0000-000000000000";
 const saleKey = (saleId: string, hash: string): IdempotencyKey => ({ key: `sales:id:${saleId}`, requestHash: hash });
@@ -185,24 +186,83 @@ export async function createSale(ctx: ServiceContext, request: SaleRequest): Pro
   if (body.cashierId && body.cashierId !== actor.userId) fields.push({ path: "cashierId", message: "must be the signed-in cashier" });
   if (body.storeId && body.storeId !== store.id) fields.push({ path: "storeId", message: "must be the till's store" });
   if (body.terminalId && body.terminalId !== register.code) fields.push({ path: "terminalId", message: `must be the till's register (${register.code})` });
-  if (body.salesRepId && !repRows![0]) fields.push({ path: "salesRepId", message: "is not a sales rep of this tenant" });
-  if (body.customerId && !customerRows![0]) fields.push({ path: "customerId", message: "is not a customer of this tenant" });
+  const plan = planSale(scope, {
+    saleId, hash, body, cat, store, register, sessionId: session.id, deviceId: device.id, cashierId: actor.userId, permissions: actor.permissions, fields,
+    tenderRows: tenderRows as TenderRow[], repFound: repRows!.length > 0, customerFound: customerRows!.length > 0,
+    returns: {
+      original: originalRows![0] as SaleRow | undefined,
+      lines: originalLineRows as LineRow[],
+      returned: new Map((returnedRows as { originalLineId: string; returned: number }[]).map((r) => [r.originalLineId, Number(r.returned)])),
+      allowUnreferenced: (settingRows![0] as { allowUnreferencedReturns: boolean } | undefined)?.allowUnreferencedReturns ?? false,
+    },
+    keys: [byId, request.idempotency], sessionGuard: sessionOpenGuard(scope, session.id, register.id), now, soldAt,
+  });
+  try {
+    await commit(scope.db, plan.statements);
+  } catch (error) {
+    if (isWriteGuardFailure(error, "session_open")) throw conflict("REGISTER_NOT_OPEN", `Register ${register.code}'s session closed before the sale was written`);
+    if (isWriteGuardFailure(error, "return_limit")) throw conflict("RETURN_EXCEEDS_SOLD", "Another return took these items back meanwhile: a line cannot be returned beyond what was sold");
+    if (isRace(error)) return replayAfterRace<Sale>(scope, request.idempotency ? await raceKey(scope, request.idempotency, byId) : byId);
+    if (isUniqueViolation(error, "sales.store_id")) throw conflict("RECEIPT_NUMBER_TAKEN", `Store ${store.code} already has a sale with receipt number ${body.receiptNumber}`);
+    if (isUniqueViolation(error, "sales.id") || isUniqueViolation(error, "sale_lines.id") || isUniqueViolation(error, "sale_payments.id")) {
+      throw conflict("ID_TAKEN", "An id of this sale, its lines or payments is already used");
+    }
+    throw error;
+  }
+  return plan.answer;
+}
+
+/** What a sale is made of once its till, session and cashier are known (a sale at a till, or one pushed by a store). */
+export interface SalePlanInput {
+  saleId: string;
+  /** The hash of the request the sale came in (kept on the sale and with its idempotency records). */
+  hash: string;
+  body: CreateSaleBody;
+  /** The catalogue as the sale is priced: its products, their tax rates and their effective prices. */
+  cat: Catalogue;
+  store: StoreRow;
+  register: { id: string; code: string };
+  sessionId: string;
+  deviceId: string | null;
+  cashierId: string;
+  /** The cashier's permissions in the store (a return without a receipt needs pos.void). */
+  permissions: ReadonlySet<string>;
+  /** Field errors the caller found already (they are answered with the plan's own). */
+  fields: FieldError[];
+  tenderRows: TenderRow[];
+  repFound: boolean;
+  customerFound: boolean;
+  returns: ReturnContext;
+  /** The idempotency records the batch keeps the answer under. */
+  keys: (IdempotencyKey | undefined)[];
+  /** The batch's guard that the sale's session takes it (open, for a sale at a till). */
+  sessionGuard: Statement;
+  now: number;
+  soldAt: number;
+}
+
+/**
+ * Check a sale against the catalogue and the money engine (422 naming what does not agree) and make its batch:
+ * the sale, lines, line taxes, payments, stock, change feed and idempotency records.
+ */
+export function planSale(scope: TenantScope, input: SalePlanInput): { answer: Sale; sale: SaleRow; lines: LineRow[]; statements: Statement[] } {
+  const { saleId, hash, body, cat, store, register, now, soldAt, fields } = input;
+  const session = { id: input.sessionId };
+  const device = { id: input.deviceId };
+  const actor = { userId: input.cashierId, permissions: input.permissions };
+  if (body.salesRepId && !input.repFound) fields.push({ path: "salesRepId", message: "is not a sales rep of this tenant" });
+  if (body.customerId && !input.customerFound) fields.push({ path: "customerId", message: "is not a customer of this tenant" });
   body.items.forEach((item, i) => {
     if (!cat.items.has(item.productId)) fields.push({ path: `items.${i}.productId`, message: "is not a product of this tenant" });
   });
-  const tenderByCode = new Map((tenderRows as TenderRow[]).filter((t) => t.isActive).map((t) => [t.code, t]));
+  const tenderByCode = new Map(input.tenderRows.filter((t) => t.isActive).map((t) => [t.code, t]));
   body.payments.forEach((p, i) => {
     if (!tenderByCode.has(p.method)) fields.push({ path: `payments.${i}.method`, message: "is not an active tender of this tenant" });
   });
   if (fields.length) throw unprocessable("UNKNOWN_REFERENCE", "The sale names products, tenders or people that are not this tenant's live ones", fields);
 
   const isReturn = body.originalSaleId !== undefined || body.unreferenced || body.items.some((i) => i.quantity < 0);
-  const original = checkReturn(ctx, body, isReturn, {
-    original: originalRows![0] as SaleRow | undefined,
-    lines: originalLineRows as LineRow[],
-    returned: new Map((returnedRows as { originalLineId: string; returned: number }[]).map((r) => [r.originalLineId, Number(r.returned)])),
-    allowUnreferenced: (settingRows![0] as { allowUnreferencedReturns: boolean } | undefined)?.allowUnreferencedReturns ?? false,
-  });
+  const original = checkReturn(actor.permissions, body, isReturn, input.returns);
 
   const priced = priceSale(cat, store, body.items.map((i) => ({ productId: i.productId, quantity: i.quantity, unitPrice: i.unitPrice, discount: i.discountAmount })));
   const money = checkFigures(body, priced, store.cashRoundingUnit, tenderByCode, isReturn);
@@ -235,10 +295,9 @@ export async function createSale(ctx: ServiceContext, request: SaleRequest): Pro
   const answer = saleDto(sale, lineRows, taxRows, paymentRows);
 
   const statements: Statement[] = [
-    sessionOpenGuard(scope, session.id, register.id),
+    input.sessionGuard,
     // The retry records first: of two requests racing with one id or key, the loser fails here and is answered.
-    ...record(scope, byId, 201, answer, now),
-    ...record(scope, request.idempotency, 201, answer, now),
+    ...input.keys.flatMap((key) => record(scope, key, 201, answer, now)),
     scope.insert(sales, sale),
     insertFromJson(scope, saleLines, lineRows.map(({ tenantId: _t, ...l }) => l)),
     ...(taxRows.length ? [insertFromJson(scope, saleLineTaxes, taxRows.map(({ tenantId: _t, ...t }) => t))] : []),
@@ -248,19 +307,7 @@ export async function createSale(ctx: ServiceContext, request: SaleRequest): Pro
     ...(body.originalSaleId ? [returnLimitGuard(scope, body.originalSaleId)] : []),
     recordChange(scope, { entity: "sale", entityId: saleId, op: "upsert", version: 1, storeId: store.id }, now),
   ];
-  try {
-    await commit(scope.db, statements);
-  } catch (error) {
-    if (isWriteGuardFailure(error, "session_open")) throw conflict("REGISTER_NOT_OPEN", `Register ${register.code}'s session closed before the sale was written`);
-    if (isWriteGuardFailure(error, "return_limit")) throw conflict("RETURN_EXCEEDS_SOLD", "Another return took these items back meanwhile: a line cannot be returned beyond what was sold");
-    if (isRace(error)) return replayAfterRace<Sale>(scope, request.idempotency ? await raceKey(scope, request.idempotency, byId) : byId);
-    if (isUniqueViolation(error, "sales.store_id")) throw conflict("RECEIPT_NUMBER_TAKEN", `Store ${store.code} already has a sale with receipt number ${body.receiptNumber}`);
-    if (isUniqueViolation(error, "sales.id") || isUniqueViolation(error, "sale_lines.id") || isUniqueViolation(error, "sale_payments.id")) {
-      throw conflict("ID_TAKEN", "An id of this sale, its lines or payments is already used");
-    }
-    throw error;
-  }
-  return answer;
+  return { answer, sale, lines: lineRows, statements };
 }
 
 /** After a lost race: the key that the winner holds (the request's own key, else the sale id). */
@@ -269,7 +316,7 @@ async function raceKey(scope: TenantScope, key: IdempotencyKey, byId: Idempotenc
   return rows[0] ? key : byId;
 }
 
-interface ReturnContext {
+export interface ReturnContext {
   original: SaleRow | undefined;
   lines: LineRow[];
   /** Per original line: what completed returns took back already (negative thousandths). */
@@ -282,7 +329,7 @@ interface ReturnContext {
  * sold minus what earlier returns took back. Without a receipt (unreferenced) it needs pos.void and the tenant's
  * setting. A sale has positive quantities only.
  */
-function checkReturn(ctx: ServiceContext, body: CreateSaleBody, isReturn: boolean, rc: ReturnContext) {
+function checkReturn(permissions: ReadonlySet<string>, body: CreateSaleBody, isReturn: boolean, rc: ReturnContext) {
   const lineById = new Map(rc.lines.map((l) => [l.id, l]));
   const fields: FieldError[] = [];
   if (!isReturn) {
@@ -295,7 +342,7 @@ function checkReturn(ctx: ServiceContext, body: CreateSaleBody, isReturn: boolea
     if (body.originalSaleId) fields.push({ path: "originalSaleId", message: "a return without a receipt names no sale" });
     if (fields.length) throw unprocessable("INVALID_RETURN", "This return does not hold together", fields);
     if (!rc.allowUnreferenced) throw forbidden("This tenant does not take returns without a receipt (tenant setting allowUnreferencedReturns)", "UNREFERENCED_RETURNS_OFF");
-    if (!ctx.actor.permissions.has("pos.void")) throw forbidden("A return without a receipt needs the permission pos.void", "MISSING_PERMISSION");
+    if (!permissions.has("pos.void")) throw forbidden("A return without a receipt needs the permission pos.void", "MISSING_PERMISSION");
     return { lineById };
   }
   if (!body.originalSaleId) fields.push({ path: "originalSaleId", message: "a return names the sale it returns (or is unreferenced)" });
@@ -431,20 +478,30 @@ export async function voidSale(ctx: ServiceContext, id: string, reason: string, 
   if (returnRows.length) throw conflict("SALE_HAS_RETURNS", "Items of this sale were returned: void the returns first", current());
   if (sessionRows[0]?.status !== "open") throw conflict("REGISTER_SESSION_CLOSED", "A sale can be voided only while its register session is open; make a return instead");
 
-  const voided: SaleRow = { ...sale, status: "voided", voidedAt: request.now, voidedBy: actor.userId, voidReason: reason, version: sale.version + 1, updatedAt: request.now };
+  const { voided, statements } = voidStatements(scope, sale, lineRows as LineRow[], { userId: actor.userId, reason, voidedAt: request.now, now: request.now });
   try {
-    await commit(scope.db, [
-      sessionOpenGuard(scope, sale.sessionId, sale.registerId),
-      scope.update(sales, { status: "voided", voidedAt: request.now, voidedBy: actor.userId, voidReason: reason, version: voided.version, updatedAt: request.now }, eq(sales.id, id), eq(sales.status, "completed"), eq(sales.version, sale.version)),
-      expectOneChange(scope.db),
-      ...stockStatements(scope, { storeId: sale.storeId, kind: "void", referenceId: id, userId: actor.userId, at: request.now, changes: (lineRows as LineRow[]).map((l) => ({ productId: l.productId, quantity: l.quantity })) }),
-      levelFeedStatement(scope, sale.storeId, [...new Set((lineRows as LineRow[]).map((l) => l.productId))], request.now),
-      recordChange(scope, { entity: "sale", entityId: id, op: "upsert", version: voided.version, storeId: sale.storeId }, request.now),
-    ]);
+    await commit(scope.db, [sessionOpenGuard(scope, sale.sessionId, sale.registerId), ...statements]);
   } catch (error) {
     if (isWriteGuardFailure(error, "session_open")) throw conflict("REGISTER_SESSION_CLOSED", "The register session closed before the void was written; make a return instead");
     if (isGuardFailure(error)) throw conflict("ALREADY_VOIDED", "Another request voided or changed this sale meanwhile");
     throw error;
   }
   return saleDto(voided, lineRows as LineRow[], taxRows as LineTaxRow[], paymentRows as PaymentRow[]);
+}
+
+/**
+ * A void's batch (after the caller's guard of the sale's session): the sale voided if it is still completed at
+ * the version read, its stock back, its change-feed row.
+ */
+export function voidStatements(scope: TenantScope, sale: SaleRow, lineRows: LineRow[], v: { userId: string; reason: string; voidedAt: number; now: number }) {
+  const { id } = sale;
+  const voided: SaleRow = { ...sale, status: "voided", voidedAt: v.voidedAt, voidedBy: v.userId, voidReason: v.reason, version: sale.version + 1, updatedAt: v.now };
+  const statements: Statement[] = [
+    scope.update(sales, { status: "voided", voidedAt: v.voidedAt, voidedBy: v.userId, voidReason: v.reason, version: voided.version, updatedAt: v.now }, eq(sales.id, id), eq(sales.status, "completed"), eq(sales.version, sale.version)),
+    expectOneChange(scope.db),
+    ...stockStatements(scope, { storeId: sale.storeId, kind: "void", referenceId: id, userId: v.userId, at: v.now, changes: lineRows.map((l) => ({ productId: l.productId, quantity: l.quantity })) }),
+    levelFeedStatement(scope, sale.storeId, [...new Set(lineRows.map((l) => l.productId))], v.now),
+    recordChange(scope, { entity: "sale", entityId: id, op: "upsert", version: voided.version, storeId: sale.storeId }, v.now),
+  ];
+  return { voided, statements };
 }

@@ -1,4 +1,5 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { WriteGuard } from "../db/write-guard";
 import { ApiError, type FieldError } from "../http/errors";
 
 /**
@@ -13,8 +14,11 @@ export interface HubCaller {
   /** The hub's store: every command is for one store's hub. */
   storeId: string;
   userId: string;
-  /** The caller's sign-in: every D1 write of the hub is guarded by it, as the Worker's own writes are. */
-  sessionId: string;
+  /**
+   * Who the hub writes as: the caller's sign-in ({session}), or a device on its own credential ({device}, a sync
+   * push). Every D1 write of the hub is guarded by it, as the Worker's own writes are.
+   */
+  guard: WriteGuard;
   deviceId: string | null;
   requestId: string;
   ip: string;

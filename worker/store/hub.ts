@@ -3,7 +3,7 @@ import type { CashEvent, CloseResult, RegisterSession } from "../../schema/contr
 import { commit, isGuardFailure, isUniqueViolation, type Statement } from "../db/batch";
 import { createDb } from "../db/client";
 import { TenantScope } from "../db/tenant-scope";
-import { withSessionGuard } from "../db/write-guard";
+import { withDeviceGuard, withSessionGuard } from "../db/write-guard";
 import { cashEventStatements, type CashEventCommand } from "../domain/cash-events";
 import { idempotencyQuery, isRace, replay, type IdempotencyKey } from "../domain/idempotency";
 import { openStatements, refusals, registerStateFrom, registerStateQueries, sessionClosed, type HubContext, type OpenCommand } from "../domain/register-sessions";
@@ -139,7 +139,8 @@ export class StoreHub extends DurableObject<Env> {
   private async serve<T>(caller: HubCaller, key: IdempotencyKey | undefined, command: (h: HubContext) => Promise<T>): Promise<HubReply<T>> {
     const meter = new D1Meter();
     const usage = () => ({ count: meter.count, durationMs: meter.durationMs });
-    const db = createDb(withSessionGuard(meter.wrap(this.env.DB), caller.sessionId));
+    const d1 = meter.wrap(this.env.DB);
+    const db = createDb("session" in caller.guard ? withSessionGuard(d1, caller.guard.session) : withDeviceGuard(d1, caller.guard.device));
     const scope = new TenantScope(db, caller.tenantId);
     try {
       const value = await this.queue.run(async () => {
