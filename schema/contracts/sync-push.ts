@@ -116,7 +116,7 @@ export const PushItemResult = z.object({
   status: z.enum(PUSH_STATUSES),
   code: z.string().optional(),
   message: z.string().optional(),
-  fields: z.array(z.object({ path: z.string(), message: z.string() }).passthrough()).optional(),
+  fields: z.array(z.object({ path: z.string(), message: z.string(), received: z.unknown().optional(), expected: z.unknown().optional() })).optional(),
   /** The sync error queue entry of a rejected item (or of a flag on an applied one). */
   errorId: Id.optional(),
   /** Applied, and worth a person's look (e.g. CASHIER_INACTIVE: the cashier was deactivated since). */

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { CashEvent, CloseResult, RegisterSession } from "../../schema/contracts/registers";
+import type { PushResult } from "../../schema/contracts/sync-push";
 import { commit, isGuardFailure, isUniqueViolation, type Statement } from "../db/batch";
 import { createDb } from "../db/client";
 import { TenantScope } from "../db/tenant-scope";
@@ -8,6 +9,8 @@ import { cashEventStatements, type CashEventCommand } from "../domain/cash-event
 import { idempotencyQuery, isRace, replay, type IdempotencyKey } from "../domain/idempotency";
 import { openStatements, refusals, registerStateFrom, registerStateQueries, sessionClosed, type HubContext, type OpenCommand } from "../domain/register-sessions";
 import { closeReadStatements, planClose, type CloseCommand } from "../domain/session-close";
+import { applyPush, type PushCommand } from "../domain/sync-push-apply";
+import type { RegisterCopies } from "../domain/sync-push-records";
 import type { Env } from "../env";
 import { D1Meter } from "../http/d1-meter";
 import { ApiError, conflict } from "../http/errors";
@@ -112,6 +115,19 @@ export class StoreHub extends DurableObject<Env> {
       return event;
     });
   }
+
+  /** Apply a batch of records the store made offline, in the store's queue (domain/sync-push-apply.ts). */
+  push(command: PushCommand): Promise<HubReply<PushResult>> {
+    return this.serve(command.caller, undefined, (h) => applyPush(h, this.registerCopies, command));
+  }
+
+  /** The hub's copy of its registers, as a push reads and updates it. */
+  private readonly registerCopies: RegisterCopies = {
+    get: (h, registerId) => this.registerState(h, registerId),
+    rebuild: (h, registerId) => this.rebuild(h, registerId),
+    put: (state, now) => this.state.put(state, now),
+    forget: (registerId) => this.state.forget(registerId),
+  };
 
   /** The hub's copy of its registers (for tools and tests). */
   async registers(): Promise<RegisterState[]> {

@@ -15,6 +15,7 @@ import { storePriceRoutes } from "./store-prices";
 import { storeRoutes } from "./stores";
 import { supplierRoutes } from "./suppliers";
 import { syncPullRoutes } from "./sync-pull";
+import { syncRoutes } from "./sync";
 import { taxRoutes } from "./taxes";
 import { tenantRoutes } from "./tenants";
 import { tenderRoutes } from "./tenders";
@@ -45,4 +46,5 @@ export const v1Routes = [
   ...registerRoutes,
   ...reportRoutes,
   ...syncPullRoutes,
+  ...syncRoutes,
 ];
