@@ -11,7 +11,8 @@ import { api, createTenant, enrolTill, insertTaxGroup, userWith, type TestTenant
 export interface PushProduct {
   id: string;
   price: number;
-  rate: { id: string; millionths: number };
+  /** Its one tax rate (null: untaxed). */
+  rate: { id: string; millionths: number } | null;
   trackStock: boolean;
 }
 
@@ -82,7 +83,7 @@ export function tillSale(o: TillSaleOptions) {
     rounding: "line",
     lines: o.lines.map((l) => ({
       unitPrice: l.unitPrice ?? l.product.price, quantity: l.quantity, discount: l.discount ?? 0,
-      taxes: [{ id: l.product.rate.id, name: "Moms", rate: { millionths: l.product.rate.millionths }, isCompound: false, sortOrder: 0 }],
+      taxes: l.product.rate ? [{ id: l.product.rate.id, name: "Moms", rate: { millionths: l.product.rate.millionths }, isCompound: false, sortOrder: 0 }] : [],
     })),
   });
   const grandTotal = doc.totals.gross;
