@@ -43,6 +43,7 @@ const VALID_BODIES: Record<string, unknown> = {
   "PUT /api/v1/sales/:id/void": { reason: "Wrong item" },
   "PUT /api/v1/registers/:id/close": { counted: { CASH: 0 } },
   "POST /api/v1/registers/:id/cash-events": { kind: "paid_in", amount: 100, reason: "Float" },
+  "POST /api/v1/sync/resolve/:id": { note: "Entered by hand" },
 };
 
 /**
@@ -85,6 +86,14 @@ describe("authorisation matrix", () => {
       return res.json.data.id as string;
     };
     const unique = () => crypto.randomUUID().slice(0, 8);
+    // An entry of B's sync error queue: a till of B pushes a cash event of a session B does not have.
+    const syncError = async () => {
+      const till = await enrolTill(b);
+      const item = { type: "cash_event", id: crypto.randomUUID(), sessionId: crypto.randomUUID(), kind: "paid_in", amount: 100, reason: "Float", userId: b.adminId, at: new Date().toISOString() };
+      const res = await api("POST", "/api/v1/sync/push", { body: { items: [item] }, headers: { "X-Device-Credential": till.credential } });
+      if (res.status !== 200 || !res.json.data.results[0].errorId) throw new Error(`sync push: ${JSON.stringify(res.json)}`);
+      return res.json.data.results[0].errorId as string;
+    };
     foreign = {
       "/api/v1/users": async () => b.adminId,
       // a user of its own: a reset ends the user's sessions, and B's admin signs the other makers' writes
@@ -116,6 +125,8 @@ describe("authorisation matrix", () => {
       "/api/v1/devices": async () => bTills.pop()!.deviceId,
       "/api/v1/sales": async () => bSales.pop()!,
       "/api/v1/registers": async () => bSessions.pop()!,
+      "/api/v1/sync/retry": syncError,
+      "/api/v1/sync/resolve": syncError,
       "/api/v1/stores/:storeId/registers/:registerId": async () => ({ storeId: b.storeId, registerId: bTills.pop()!.registerId }),
       "/api/v1/stores/:storeId/registers/:registerId/pairing-code": async () => ({ storeId: b.storeId, registerId: bTills.pop()!.registerId }),
       "/api/v1/products/barcode/:barcode": async () => {
