@@ -103,7 +103,9 @@ export type PushSaleItem = z.output<typeof PushSaleItem>;
 
 /** Items are checked one by one (a malformed one is rejected, the rest still apply), so the body only bounds them. */
 export const PushBody = z.object({
-  items: z.array(z.record(z.string(), z.unknown())).min(1, "send at least one record").max(MAX_PUSH_ITEMS, `at most ${MAX_PUSH_ITEMS} records per push`),
+  items: z.array(z.record(z.string(), z.unknown())
+    .describe("A record: `type` is session_open, session_close, cash_event, sale, void or adjustment, and the record is checked against that kind's schema (a malformed one is rejected alone)"))
+    .min(1, "send at least one record").max(MAX_PUSH_ITEMS, `at most ${MAX_PUSH_ITEMS} records per push`),
 });
 
 export const PUSH_STATUSES = ["applied", "duplicate", "rejected"] as const;

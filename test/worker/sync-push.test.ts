@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MAX_PUSH_ITEMS } from "../../schema/contracts/sync-push";
-import { api, d1Count, enrolTill, userWith } from "./helpers";
+import { api, createTenant, d1Count, enrolTill, userWith } from "./helpers";
 import { expectError } from "./registers-fixtures";
 import { cashRecord, closeRecord, levelOf, openRecord, push, pushShop, tillSale, voidRecord, wire, type PushShop } from "./sync-push-fixtures";
 
@@ -276,4 +276,62 @@ describe("POST /api/v1/sync/push", () => {
     const later = await api("GET", "/api/v1/sync/dashboard", { token: s.t.adminToken });
     expect(later.json.data.stores.find((x: any) => x.storeId === quiet.json.data.id)).toMatchObject({ online: false, pendingErrors: 0 });
   });
+
+  it("books stock adjustments made offline once, and refuses products that do not track stock", async () => {
+    const till = await enrolTill(s.t);
+    const before = await levelOf(s.t.storeId, s.products.bun.id);
+    const adjustment = { type: "adjustment", id: crypto.randomUUID(), reason: "damage", note: "Tappade brickan", lines: [{ productId: s.products.bun.id, quantity: -4000 }], userId: s.cashier.id, at: new Date(Date.now() - HOUR).toISOString() };
+    const untracked = { ...adjustment, id: crypto.randomUUID(), lines: [{ productId: s.products.card.id, quantity: 1000 }] };
+    const res = await push(till.credential, [adjustment, untracked, adjustment]);
+    expect(res.json.data.results.map((r: any) => r.code ?? r.status)).toEqual(["applied", "UNKNOWN_REFERENCE", "duplicate"]);
+    expect(await levelOf(s.t.storeId, s.products.bun.id)).toBe(before - 4000);
+    const moves = await env.DB.prepare("SELECT kind, quantity, reason FROM stock_movements WHERE reference_id = ?").bind(adjustment.id).all();
+    expect(moves.results).toEqual([{ kind: "adjustment", quantity: -4000, reason: "damage" }]);
+  });
+
+  it("takes a void made before an offline close that arrived first, amending the Z report; a void made after it is refused", async () => {
+    const { till, open, t0 } = await offlineSession(6);
+    const a = tillSale({ sessionId: open.id, cashierId: s.cashier.id, soldAt: t0 + 60_000, receiptNumber: receipt(), lines: [{ product: s.products.juice, quantity: 1000 }], method: "CARD" });
+    const b = tillSale({ sessionId: open.id, cashierId: s.cashier.id, soldAt: t0 + 120_000, receiptNumber: receipt(), lines: [{ product: s.products.juice, quantity: 2000 }], method: "CARD" });
+    const close = closeRecord({ sessionId: open.id, userId: s.cashier.id, at: t0 + HOUR, counted: { CASH: 50000, CARD: a.expected.totalDue } });
+    expect(statuses(await push(till.credential, [wire(a), wire(b), close]))).toEqual(["applied", "applied", "applied"]);
+    const voidB = voidRecord({ saleId: b.id, userId: s.cashier.id, at: t0 + 200_000 });
+    const voidA = voidRecord({ saleId: a.id, userId: s.cashier.id, at: t0 + 2 * HOUR });
+    const res = await push(till.credential, [voidB, voidA]);
+    expect(res.json.data.results.map((r: any) => r.code ?? r.status)).toEqual(["applied", "SESSION_CLOSED"]);
+    expect(res.json.data.amendedZReports).toHaveLength(1);
+    const z = (await api("GET", `/api/v1/reports/z-report?session_id=${open.id}`, { token: s.t.adminToken })).json.data;
+    expect({ net: z.net, voids: z.voids, card: z.tenderCounts.find((c: any) => c.code === "CARD").difference })
+      .toEqual({ net: a.expected.totalDue, voids: { count: 1, amount: b.expected.totalDue }, card: 0 });
+    const sale = (await api("GET", `/api/v1/sales/${b.id}`, { token: s.t.adminToken })).json.data;
+    expect({ status: sale.status, voidedAt: sale.voidedAt, voidedBy: sale.voidedBy }).toEqual({ status: "voided", voidedAt: voidB.at, voidedBy: s.cashier.id });
+  });
+
+  it("reaches nothing of another tenant, and shows another tenant nothing of its queue", async () => {
+    const other = await createTenant();
+    const otherTill = await enrolTill(other);
+    const otherOpen = openRecord({ userId: other.adminId, at: Date.now() - HOUR });
+    expect(statuses(await push(otherTill.credential, [otherOpen]))).toEqual(["applied"]);
+    const till = await enrolTill(s.t);
+    const intoOther = tillSale({ sessionId: otherOpen.id, cashierId: s.cashier.id, soldAt: Date.now() - 30 * 60_000, receiptNumber: receipt(), lines: [{ product: s.products.bun, quantity: 1000 }] });
+    const otherCashier = openRecord({ userId: other.adminId, at: Date.now() - HOUR });
+    const res = await push(till.credential, [wire(intoOther), otherCashier]);
+    expect(res.json.data.results.map((r: any) => r.code)).toEqual(["UNKNOWN_SESSION", "UNKNOWN_USER"]);
+    const theirs = await api("GET", "/api/v1/sync/errors?pageSize=200", { token: other.adminToken });
+    expect(theirs.json.data.map((e: any) => e.clientId)).not.toContain(intoOther.id);
+    expect(theirs.json.total).toBe(0);
+  });
+
+  it("recomputes a sale with the tax rate the till charged, and flags a rate the edge no longer has", async () => {
+    const { till, open, t0 } = await offlineSession();
+    // The till's last pull had coffee at 24 %; the edge's rate is 25 % now.
+    const oldRate = { ...s.products.coffee, rate: { id: s.products.coffee.rate!.id, millionths: 240_000 } };
+    const sale = tillSale({ sessionId: open.id, cashierId: s.cashier.id, soldAt: t0 + 60_000, receiptNumber: receipt(), lines: [{ product: oldRate, quantity: 1000 }] });
+    const res = await push(till.credential, [wire(sale)]);
+    expect(res.json.data.results[0]).toMatchObject({ status: "applied", flags: ["TAX_RATE_CHANGED"] });
+    const stored = (await api("GET", `/api/v1/sales/${sale.id}`, { token: s.t.adminToken })).json.data;
+    expect({ tax: stored.taxTotal, rate: stored.lines[0].taxes[0].rateMillionths }).toEqual({ tax: sale.taxTotal, rate: 240_000 });
+    expect(sale.taxTotal).not.toBe(tillSale({ sessionId: open.id, cashierId: s.cashier.id, soldAt: t0, receiptNumber: "", lines: [{ product: s.products.coffee, quantity: 1000 }] }).taxTotal);
+  });
 });
+

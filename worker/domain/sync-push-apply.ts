@@ -1,5 +1,5 @@
 import { eq, isNull } from "drizzle-orm";
-import type { PushItemResult, PushResult } from "../../schema/contracts/sync-push";
+import { PUSH_ITEM_TYPES, type PushItemResult, type PushResult } from "../../schema/contracts/sync-push";
 import { devices, stores } from "../../schema/db";
 import type { Statement } from "../db/batch";
 import { ApiError, notFound } from "../http/errors";
@@ -51,7 +51,7 @@ export async function applyPush(h: HubContext, copies: RegisterCopies, command: 
   const queue: QueueEntry[] = [];
   for (const at of applyOrder(parsed)) {
     const p = parsed[at]!;
-    const identity = { index: p.index, type: typeof p.raw.type === "string" ? p.raw.type : null, id: typeof p.raw.id === "string" ? p.raw.id : null };
+    const identity = { index: p.index, ...identify(p.raw) };
     let answer: PushItemResult;
     if (!p.item) {
       answer = { ...identity, status: "rejected", code: "VALIDATION_ERROR", message: "The record does not match its schema; see fields", fields: p.fields };
@@ -77,4 +77,11 @@ export async function applyPush(h: HubContext, copies: RegisterCopies, command: 
   }
   const count = (status: PushItemResult["status"]) => answers.filter((a) => a.status === status).length;
   return { results: answers, applied: count("applied"), duplicate: count("duplicate"), rejected: count("rejected"), amendedZReports, serverTime: toIso(h.now) };
+}
+
+/** What a record says it is, as far as it can be trusted before its schema is checked (for the answer and the queue). */
+function identify(raw: Record<string, unknown>) {
+  const type = (PUSH_ITEM_TYPES as readonly unknown[]).includes(raw.type) ? (raw.type as string) : null;
+  const id = typeof raw.id === "string" && raw.id.length <= 100 ? raw.id : null;
+  return { type, id };
 }
