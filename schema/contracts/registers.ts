@@ -222,6 +222,9 @@ export const ZReport = SessionFigures.extend({
   grandTotal: z.int(),
   tenderCounts: z.array(TenderCount),
   generatedAt: Timestamp,
+  /** 2, 3, …: made again because records of the session arrived after its close (sync push); absent: the first. */
+  revision: z.int().optional(),
+  amendments: z.array(z.object({ revision: z.int(), at: Timestamp, previousNet: z.int(), net: z.int(), reason: z.string() })).optional(),
 });
 export type ZReport = z.infer<typeof ZReport>;
 

@@ -108,8 +108,8 @@ async function reconcileOne(h: HubContext, sessionId: string) {
     expectOneChange(scope.db),
     recordChange(scope, { entity: "register_session", entityId: session.id, op: "upsert", version: session.version + 1, storeId: session.storeId }, h.now),
     recordAudit(scope.db, {
-      tenantId: scope.tenantId, actorType: "user", actorId: h.caller.userId, action: "z_report.amend", entity: "z_report", entityId: zRow.id,
-      detail: { sessionId, zNumber: stored.zNumber, revision: amended.revision, previousNet: stored.net, net: figures.net, laterReports: shifted.length },
+      tenantId: scope.tenantId, actorType: "user", actorId: "session" in h.caller.guard ? h.caller.userId : null, action: "z_report.amend", entity: "z_report", entityId: zRow.id,
+      detail: { sessionId, zNumber: stored.zNumber, revision: amended.revision, previousNet: stored.net, net: figures.net, laterReports: shifted.length, deviceId: h.caller.deviceId },
     }, h.request),
   );
   await commit(scope.db, statements);
