@@ -139,7 +139,9 @@ describe("POST /api/v1/sync/push", () => {
     expect(kept.results.map((r) => [r.revision, JSON.parse(r.report).net])).toEqual([[1, early.expected.totalDue]]);
     const z2 = (await api("GET", `/api/v1/reports/z-report?session_id=${next.id}`, { token: s.t.adminToken })).json.data;
     expect({ zNumber: z2.zNumber, previous: z2.previousGrandTotal, grandTotal: z2.grandTotal }).toEqual({ zNumber: zBefore.zNumber + 1, previous: z.grandTotal, grandTotal: z.grandTotal + nextSale.expected.totalDue });
-    // The late sale pushed again amends nothing more.
+    // The late sale pushed again amends nothing more, even with a tender renamed since (names are not figures).
+    const card = (await api("GET", "/api/v1/tenders?pageSize=200", { token: s.t.adminToken })).json.data.find((x: any) => x.code === "CARD");
+    expect((await api("PUT", `/api/v1/tenders/${card.id}`, { token: s.t.adminToken, body: { name: "Bankkort" } })).status).toBe(200);
     const again = await push(till.credential, [wire(late)]);
     expect({ statuses: statuses(again), amended: again.json.data.amendedZReports }).toEqual({ statuses: ["duplicate"], amended: [] });
     // The register's next close continues the sequence and the grand total.

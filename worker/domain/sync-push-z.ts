@@ -29,7 +29,8 @@ type Stored = ZReport & { revision?: number; amendments?: { revision: number; at
 /** The SessionFigures fields of a Z report: what a late record can change. */
 const FIGURES = ["currency", "sales", "returns", "voids", "net", "tax", "discounts", "cashRounding", "priceOverrides", "tenders", "taxes", "untaxed", "departments", "cash"] as const;
 
-const figuresOf = (report: Partial<Stored>) => JSON.stringify(FIGURES.map((k) => report[k]));
+/** The report's figures, without names (a tender or department renamed since the close is no reason to amend it). */
+const figuresOf = (report: Partial<Stored>) => JSON.stringify(FIGURES.map((k) => report[k]), (key, value) => (key === "name" ? undefined : value));
 
 export async function reconcileZReports(h: HubContext, copies: RegisterCopies, sessionIds: Iterable<string>): Promise<ZAmendment[]> {
   const amendments: ZAmendment[] = [];
