@@ -203,4 +203,11 @@ export const stockMovements = sqliteTable("stock_movements", {
   referenceId: text("reference_id"),
   userId: text("user_id"),
   at: integer("at").notNull(),
+  /**
+   * Cost per unit (1000 thousandths) of what moved, minor units: the price paid for a purchase-order receipt,
+   * the product's cost price at the time for every other movement. Null on movements written before it existed.
+   */
+  unitCost: integer("unit_cost"),
+  /** The product's cost price (moving weighted average) right after the movement: stock is valued at this as of a date. */
+  averageCost: integer("average_cost"),
 }, (t) => [index("stock_movements_store_product_idx").on(t.storeId, t.productId, t.at), index("stock_movements_reference_idx").on(t.referenceId)]);

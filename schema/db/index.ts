@@ -5,3 +5,4 @@ export * from "./catalogue";
 export * from "./devices";
 export * from "./checkout";
 export * from "./sync-push";
+export * from "./stock-ops";

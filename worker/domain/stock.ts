@@ -7,7 +7,9 @@ import type { TenantScope } from "../db/tenant-scope";
 /**
  * The stock ledger. Every change of a level is a movement, written in the same batch as the level it changes
  * (and as the sale, adjustment or count it comes from), so the level can always be recomputed from the ledger.
- * Only products that track stock move; a level may go below zero (a till never blocks a sale).
+ * Only products that track stock move; a level may go below zero (a till never blocks a sale). Each movement
+ * carries its cost per unit and the product's cost price after it (`unit_cost`, `average_cost`), so stock can be
+ * valued at cost as of any date from the ledger alone.
  *
  * A level's `updated_at` grows with every change of it (by a millisecond past the last when two changes fall in
  * the same one), so it serves as the level's version in the change feed.
@@ -16,6 +18,8 @@ export interface StockChange {
   productId: string;
   /** Thousandths, signed: what the level changes by. */
   quantity: number;
+  /** Cost per unit of what moved (a purchase receipt's price); the product's cost price when left out. */
+  unitCost?: number;
 }
 
 export interface StockMove {
@@ -40,13 +44,14 @@ const trackedProduct = (scope: TenantScope): SQL =>
  * when the store has none yet). Changes of products that do not track stock are left out by both.
  */
 export function stockStatements(scope: TenantScope, move: StockMove): Statement[] {
-  const rows = move.changes.filter((c) => c.quantity !== 0).map((c) => ({ id: crypto.randomUUID(), productId: c.productId, quantity: c.quantity }));
+  const rows = move.changes.filter((c) => c.quantity !== 0)
+    .map((c) => ({ id: crypto.randomUUID(), productId: c.productId, quantity: c.quantity, unitCost: c.unitCost ?? null }));
   if (rows.length === 0) return [];
   const tracked = trackedProduct(scope);
   return [
-    rawStatement(scope.db, sql`INSERT INTO ${stockMovements} (id, tenant_id, store_id, product_id, kind, quantity, reason, reference_id, user_id, at)
+    rawStatement(scope.db, sql`INSERT INTO ${stockMovements} (id, tenant_id, store_id, product_id, kind, quantity, reason, reference_id, user_id, at, unit_cost, average_cost)
       SELECT ${jsonField("id")}, ${scope.tenantId}, ${move.storeId}, ${jsonField("productId")}, ${move.kind}, ${jsonField("quantity")},
-        ${move.reason ?? null}, ${move.referenceId}, ${move.userId}, ${move.at}
+        ${move.reason ?? null}, ${move.referenceId}, ${move.userId}, ${move.at}, coalesce(${jsonField("unitCost")}, ${products.costPrice}), ${products.costPrice}
       FROM ${jsonRows(rows)} JOIN ${products} ON ${tracked}`),
     rawStatement(scope.db, sql`INSERT INTO ${inventoryLevels} (tenant_id, store_id, product_id, quantity, reorder_point, updated_at)
       SELECT ${scope.tenantId}, ${move.storeId}, ${jsonField("productId")}, sum(${jsonField("quantity")}), NULL, ${move.at}
@@ -77,10 +82,10 @@ export function countStatements(scope: TenantScope, count: StockCount): Statemen
   if (rows.length === 0) return [];
   const tracked = trackedProduct(scope);
   return [
-    rawStatement(scope.db, sql`INSERT INTO ${stockMovements} (id, tenant_id, store_id, product_id, kind, quantity, reason, reference_id, user_id, at)
+    rawStatement(scope.db, sql`INSERT INTO ${stockMovements} (id, tenant_id, store_id, product_id, kind, quantity, reason, reference_id, user_id, at, unit_cost, average_cost)
       SELECT ${jsonField("id")}, ${scope.tenantId}, ${count.storeId}, ${jsonField("productId")}, 'count',
         ${jsonField("counted")} - coalesce((SELECT l.quantity FROM ${inventoryLevels} l WHERE l.store_id = ${count.storeId} AND l.product_id = ${jsonField("productId")}), 0),
-        ${count.reason ?? null}, ${count.referenceId}, ${count.userId}, ${count.at}
+        ${count.reason ?? null}, ${count.referenceId}, ${count.userId}, ${count.at}, ${products.costPrice}, ${products.costPrice}
       FROM ${jsonRows(rows)} JOIN ${products} ON ${tracked}`),
     rawStatement(scope.db, sql`INSERT INTO ${inventoryLevels} (tenant_id, store_id, product_id, quantity, reorder_point, updated_at)
       SELECT ${scope.tenantId}, ${count.storeId}, ${jsonField("productId")}, ${jsonField("counted")}, NULL, ${count.at}
