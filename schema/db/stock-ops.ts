@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { departments, products, suppliers } from "./catalogue";
 import { bool, syncedColumns, tenantId } from "./columns";
+import { PURCHASE_ORDER_STATUSES, STOCK_COUNT_STATUSES, TRANSFER_STATUSES } from "../contracts/stock-ops";
 import { stores } from "./tenants";
 
 /**
@@ -9,8 +10,6 @@ import { stores } from "./tenants";
  * stock counts. Quantities are thousandths, money minor units. Their stock movements are in stock_movements
  * (checkout.ts), with `reference_id` the transfer, the purchase-order receipt or the count.
  */
-
-export const TRANSFER_STATUSES = ["draft", "sent", "received", "cancelled"] as const;
 
 export const transfers = sqliteTable("transfers", {
   id: text("id").primaryKey(),
@@ -47,8 +46,6 @@ export const transferLines = sqliteTable("transfer_lines", {
   discrepancyReason: text("discrepancy_reason"),
   sortOrder: integer("sort_order").notNull(),
 }, (t) => [uniqueIndex("transfer_lines_product_uq").on(t.transferId, t.productId), check("transfer_lines_positive", sql`${t.quantity} > 0`)]);
-
-export const PURCHASE_ORDER_STATUSES = ["draft", "submitted", "approved", "sent", "partially_received", "received", "cancelled"] as const;
 
 export const purchaseOrders = sqliteTable("purchase_orders", {
   id: text("id").primaryKey(),
@@ -105,8 +102,6 @@ export const purchaseOrderReceipts = sqliteTable("purchase_order_receipts", {
   receivedBy: text("received_by").notNull(),
   receivedAt: integer("received_at").notNull(),
 }, (t) => [index("purchase_order_receipts_po_idx").on(t.purchaseOrderId)]);
-
-export const STOCK_COUNT_STATUSES = ["open", "posted", "cancelled"] as const;
 
 export const stockCounts = sqliteTable("stock_counts", {
   id: text("id").primaryKey(),

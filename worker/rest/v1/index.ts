@@ -19,6 +19,7 @@ import { syncRoutes } from "./sync";
 import { taxRoutes } from "./taxes";
 import { tenantRoutes } from "./tenants";
 import { tenderRoutes } from "./tenders";
+import { transferRoutes } from "./transfers";
 import { userRoutes } from "./users";
 import { worksheetRoutes } from "./worksheets";
 
@@ -47,4 +48,5 @@ export const v1Routes = [
   ...reportRoutes,
   ...syncPullRoutes,
   ...syncRoutes,
+  ...transferRoutes,
 ];
