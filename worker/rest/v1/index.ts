@@ -4,6 +4,7 @@ import { departmentRoutes } from "./departments";
 import { deviceRoutes } from "./devices";
 import { inventoryRoutes } from "./inventory";
 import { productRoutes } from "./products";
+import { purchaseOrderRoutes } from "./purchase-orders";
 import { receiptRoutes } from "./receipts";
 import { registerRoutes } from "./registers";
 import { reportRoutes } from "./reports";
@@ -49,4 +50,5 @@ export const v1Routes = [
   ...syncPullRoutes,
   ...syncRoutes,
   ...transferRoutes,
+  ...purchaseOrderRoutes,
 ];
