@@ -250,6 +250,7 @@ export const StockCountLine = z.object({
   countedAt: Timestamp.nullable(),
   version: z.int(),
 });
+export type StockCountLine = z.infer<typeof StockCountLine>;
 
 export const StockCount = z.object({
   id: Id,

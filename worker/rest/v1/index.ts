@@ -13,6 +13,7 @@ import { saleRoutes } from "./sales";
 import { salesRepRoutes } from "./sales-reps";
 import { specialRoutes } from "./specials";
 import { storePriceRoutes } from "./store-prices";
+import { stockCountRoutes } from "./stock-counts";
 import { storeRoutes } from "./stores";
 import { supplierRoutes } from "./suppliers";
 import { syncPullRoutes } from "./sync-pull";
@@ -51,4 +52,5 @@ export const v1Routes = [
   ...syncRoutes,
   ...transferRoutes,
   ...purchaseOrderRoutes,
+  ...stockCountRoutes,
 ];
