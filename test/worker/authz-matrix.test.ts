@@ -44,6 +44,21 @@ const VALID_BODIES: Record<string, unknown> = {
   "PUT /api/v1/registers/:id/close": { counted: { CASH: 0 } },
   "POST /api/v1/registers/:id/cash-events": { kind: "paid_in", amount: 100, reason: "Float" },
   "POST /api/v1/sync/resolve/:id": { note: "Entered by hand" },
+  "PUT /api/v1/transfers/:id": { notes: "Renamed transfer" },
+  "PUT /api/v1/transfers/:id/send": {},
+  "PUT /api/v1/transfers/:id/receive": {},
+  "PUT /api/v1/transfers/:id/cancel": {},
+  "PUT /api/v1/purchase-orders/:id": { notes: "Renamed order" },
+  "PATCH /api/v1/purchase-orders/:id/submit": {},
+  "PATCH /api/v1/purchase-orders/:id/approve": {},
+  "PATCH /api/v1/purchase-orders/:id/send": {},
+  "PATCH /api/v1/purchase-orders/:id/receive": { lines: [{ lineId: "00000000-0000-4000-8000-000000000000", quantity: 1000 }] },
+  "PATCH /api/v1/purchase-orders/:id/cancel": {},
+  "POST /api/v1/purchase-orders/:id/items": { productId: "00000000-0000-4000-8000-000000000000", quantity: 1000 },
+  "PUT /api/v1/purchase-orders/:id/items/:itemId": { quantity: 2000 },
+  "PUT /api/v1/stock-counts/:id/lines": { lines: [{ productId: "00000000-0000-4000-8000-000000000000", countedQuantity: 1000 }] },
+  "PUT /api/v1/stock-counts/:id/post": {},
+  "PUT /api/v1/stock-counts/:id/cancel": {},
 };
 
 /**
@@ -94,6 +109,15 @@ describe("authorisation matrix", () => {
       if (res.status !== 200 || !res.json.data.results[0].errorId) throw new Error(`sync push: ${JSON.stringify(res.json)}`);
       return res.json.data.results[0].errorId as string;
     };
+    const bSecondStore = (await api("POST", "/api/v1/stores", { token: b.adminToken, body: { code: "S002", name: "B's second store", currency: "SEK", timeZone: "Europe/Stockholm", pricesIncludeTax: true } })).json.data.id as string;
+    /** A draft purchase order of B with one line. */
+    const bPurchaseOrder = async () => {
+      const productId = await created("/api/v1/products", { sku: unique(), name: "B's product", sellPrice: 100 });
+      const supplierId = await created("/api/v1/suppliers", { name: `Supplier ${unique()}` });
+      const res = await api("POST", "/api/v1/purchase-orders", { token: b.adminToken, body: { supplierId, lines: [{ productId, quantity: 1000 }] } });
+      if (res.status !== 201) throw new Error(`purchase order: ${JSON.stringify(res.json)}`);
+      return { id: res.json.data.id as string, itemId: res.json.data.lines[0].id as string };
+    };
     foreign = {
       "/api/v1/users": async () => b.adminId,
       // a user of its own: a reset ends the user's sessions, and B's admin signs the other makers' writes
@@ -133,6 +157,17 @@ describe("authorisation matrix", () => {
         const barcode = `73${Date.now()}${Math.floor(Math.random() * 1000)}`;
         await created("/api/v1/products", { sku: unique(), barcode, name: "B's product", sellPrice: 100 });
         return { barcode };
+      },
+      "/api/v1/transfers": async () => {
+        const productId = await created("/api/v1/products", { sku: unique(), name: "B's product", sellPrice: 100 });
+        return created("/api/v1/transfers", { toStoreId: bSecondStore, lines: [{ productId, quantity: 1000 }] });
+      },
+      "/api/v1/purchase-orders": async () => (await bPurchaseOrder()).id,
+      "/api/v1/purchase-orders/:id/items/:itemId": bPurchaseOrder,
+      // one open count per store: each in a store of its own
+      "/api/v1/stock-counts": async () => {
+        const storeId = await created("/api/v1/stores", { code: `C${unique()}`, name: "Counted", currency: "SEK", timeZone: "Europe/Stockholm", pricesIncludeTax: true });
+        return created("/api/v1/stock-counts", { storeId });
       },
       "/api/v1/products/:productId/suppliers/:supplierId": async () => {
         const productId = await created("/api/v1/products", { sku: unique(), name: "B's product", sellPrice: 100 });
