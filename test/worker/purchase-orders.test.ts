@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PurchaseOrder } from "../../schema/contracts/stock-ops";
 import { client, paths } from "./catalogue-fixtures";
-import { api, auditOf, createStore, createTenant, feedOf, userWith, type TestTenant } from "./helpers";
+import { api, auditOf, createStore, createTenant, d1Count, feedOf, userWith, type TestTenant } from "./helpers";
 
 /** Purchase orders through HTTP: drafting with the supplier link's defaults, the approval steps, receipts in parts with the moving average cost, refusals and races. */
 
@@ -132,6 +132,7 @@ describe("approval and receipts", () => {
     // 10 units on hand in the tenant (6 + 4) at 400, 10 arrive at 700: 550
     const first = await as.patch(`/purchase-orders/${po.id}/receive`, { lines: [{ lineId, quantity: 10_000 }], note: "First pallet" });
     expect(first.status, JSON.stringify(first.json)).toBe(200);
+    expect(d1Count(first)).toBe(2);
     expect(first.json.data).toMatchObject({ status: "partially_received", receivedAt: null, version: 5 });
     expect(first.json.data.lines[0]).toMatchObject({ receivedQuantity: 10_000 });
     const r1 = first.json.data.receipts[0];

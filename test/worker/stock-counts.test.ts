@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { StockCount, StockCountLine } from "../../schema/contracts/stock-ops";
 import { client, paths } from "./catalogue-fixtures";
 import { saleFromQuote, sell, shop, type Shop } from "./checkout-fixtures";
-import { api, auditOf, createStore, createTenant, userWith, type TestTenant } from "./helpers";
+import { api, auditOf, createStore, createTenant, d1Count, userWith, type TestTenant } from "./helpers";
 
 /** Stock counts through HTTP: snapshot at the start, entries from several devices, review at cost, posting with the sales made meanwhile. */
 
@@ -57,6 +57,9 @@ describe("a count's life", () => {
     const sale = await sell(s, await saleFromQuote(s, [{ productId: coffee.id, quantity: 2_000 }], [{ method: "CARD", amount: "due" }]));
     expect(sale.status, JSON.stringify(sale.json)).toBe(201);
     expect(await level(coffee.id)).toBe(8_000);
+    // the sale's movement carries the cost too (reports value stock and margins from the ledger)
+    const sold = await env.DB.prepare("SELECT quantity, unit_cost, average_cost FROM stock_movements WHERE kind = 'sale' AND product_id = ?").bind(coffee.id).first();
+    expect(sold).toEqual({ quantity: -2_000, unit_cost: 1745, average_cost: 1745 });
 
     // the shelf, as it stood at the start: 9 coffees (one missing), 5 buns; the juice is not counted
     const entered = await as.put(`/stock-counts/${count.id}/lines`, { lines: [{ productId: coffee.id, countedQuantity: 9_000 }, { productId: bun.id, countedQuantity: 5_000 }] });
@@ -76,6 +79,7 @@ describe("a count's life", () => {
 
     const posted = await as.put(`/stock-counts/${count.id}/post`, { version: 1 });
     expect(posted.status, JSON.stringify(posted.json)).toBe(200);
+    expect(d1Count(posted)).toBe(2);
     expect(posted.json.data).toMatchObject({ status: "posted", postedBy: t.adminId, version: 2, countedLines: 2 });
     // counted 9 − expected 10 = −1, on top of the level now (8): 7 = what was counted less the two sold
     expect(await level(coffee.id)).toBe(7_000);

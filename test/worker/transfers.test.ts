@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Transfer } from "../../schema/contracts/stock-ops";
 import { client, paths } from "./catalogue-fixtures";
-import { api, auditOf, createStore, createTenant, feedOf, journalCounts, userWith, type TestTenant } from "./helpers";
+import { api, auditOf, createStore, createTenant, d1Count, feedOf, journalCounts, userWith, type TestTenant } from "./helpers";
 
 /** Transfers between two stores through HTTP: every step, its stock movements and levels, refusals and races. */
 
@@ -64,6 +64,7 @@ describe("a transfer's life", () => {
 
     const sent = await as.put(`/transfers/${created.id}/send`, {}, { "If-Match": '"2"' });
     expect(sent.status, JSON.stringify(sent.json)).toBe(200);
+    expect(d1Count(sent)).toBe(2);
     expect(sent.json.data).toMatchObject({ status: "sent", sentBy: t.adminId, version: 3 });
     expect(await level(t.storeId, a.id)).toBe(7_000);
     expect(await level(t.storeId, b.id)).toBe(3_500);
