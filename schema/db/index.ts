@@ -6,3 +6,4 @@ export * from "./devices";
 export * from "./checkout";
 export * from "./sync-push";
 export * from "./stock-ops";
+export * from "./aggregates";

@@ -13,6 +13,7 @@ import type { ServiceContext } from "./context";
 import { idempotencyQuery, isRace, record, replay, replayAfterRace, requestHash, type IdempotencyKey } from "./idempotency";
 import { recordChange } from "./journal";
 import { catalogueReads, cashRoundingOf, discrepancy, priceSale, saleTotals, type Catalogue } from "./sale-pricing";
+import { saleAggregateStatements, voidAggregateStatements } from "./sale-aggregates";
 import { levelFeedStatement, stockStatements } from "./stock";
 import { toIso, toIsoOrNull } from "./versioning";
 
@@ -302,6 +303,7 @@ export function planSale(scope: TenantScope, input: SalePlanInput): { answer: Sa
     insertFromJson(scope, saleLines, lineRows.map(({ tenantId: _t, ...l }) => l)),
     ...(taxRows.length ? [insertFromJson(scope, saleLineTaxes, taxRows.map(({ tenantId: _t, ...t }) => t))] : []),
     ...(paymentRows.length ? [insertFromJson(scope, salePayments, paymentRows.map(({ tenantId: _t, ...p }) => p))] : []),
+    ...saleAggregateStatements(scope, sale, store.timeZone),
     ...stockStatements(scope, { storeId: store.id, kind: isReturn ? "return" : "sale", referenceId: saleId, userId: actor.userId, at: now, changes: lineRows.map((l) => ({ productId: l.productId, quantity: -l.quantity })) }),
     levelFeedStatement(scope, store.id, [...new Set(lineRows.map((l) => l.productId))], now),
     ...(body.originalSaleId ? [returnLimitGuard(scope, body.originalSaleId)] : []),
@@ -499,6 +501,7 @@ export function voidStatements(scope: TenantScope, sale: SaleRow, lineRows: Line
   const statements: Statement[] = [
     scope.update(sales, { status: "voided", voidedAt: v.voidedAt, voidedBy: v.userId, voidReason: v.reason, version: voided.version, updatedAt: v.now }, eq(sales.id, id), eq(sales.status, "completed"), eq(sales.version, sale.version)),
     expectOneChange(scope.db),
+    ...voidAggregateStatements(scope, id),
     ...stockStatements(scope, { storeId: sale.storeId, kind: "void", referenceId: id, userId: v.userId, at: v.now, changes: lineRows.map((l) => ({ productId: l.productId, quantity: l.quantity })) }),
     levelFeedStatement(scope, sale.storeId, [...new Set(lineRows.map((l) => l.productId))], v.now),
     recordChange(scope, { entity: "sale", entityId: id, op: "upsert", version: voided.version, storeId: sale.storeId }, v.now),
