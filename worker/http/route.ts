@@ -57,6 +57,8 @@ export interface RouteDef<P extends z.ZodType = Empty, Q extends z.ZodType = Emp
    * is documented with `current` even on a route that is not versioned.
    */
   errors?: RouteErrors;
+  /** It also answers text/csv when asked (Accept: text/csv); the handler returns that Response itself. */
+  csv?: boolean;
   /** Its 403 answers are recorded in the audit log (rate-limited): see refusal-audit.ts. */
   auditRefusals?: boolean;
   handler(c: AppContext, input: RouteInput<P, Q, B>): Promise<unknown>;
@@ -145,6 +147,7 @@ export function mountRoutes(app: Hono<AppEnv>, prefix: string, routes: AnyRoute[
         expectedVersion: def.versioned ? expectedVersion(c, body) : undefined,
       };
       const result = await def.handler(c, input);
+      if (result instanceof Response) return result; // a route that answers another media type (text/csv)
       const status = def.status ?? 200;
       return c.json(def.paged ? paged(result as Page<unknown>) : ok(result), status);
     });

@@ -72,7 +72,10 @@ export function openApiDocument(routes: MountedRoute[]) {
     const errors = def.errors ?? {};
     const openApiPath = path.replace(/:(\w+)/g, "{$1}");
     const responses: Record<string, unknown> = {
-      [String(def.status ?? 200)]: { description: "Success", content: { "application/json": { schema: successSchema(def) } } },
+      [String(def.status ?? 200)]: {
+        description: def.csv ? "Success (with Accept: text/csv, the report's rows as CSV with a header row)" : "Success",
+        content: { "application/json": { schema: successSchema(def) }, ...(def.csv ? { "text/csv": { schema: { type: "string" } } } : {}) },
+      },
       400: errorResponse(joined("Bad input: malformed JSON, wrong types, unknown values (code VALIDATION_ERROR lists the fields)", errors[400])),
     };
     const unauthenticated = joined(def.auth !== "public" && "No token, or an invalid or expired one", errors[401]);

@@ -1,3 +1,4 @@
+import { analyticsRoutes } from "./analytics";
 import { authRoutes } from "./auth";
 import { customerRoutes } from "./customers";
 import { departmentRoutes } from "./departments";
@@ -53,4 +54,5 @@ export const v1Routes = [
   ...transferRoutes,
   ...purchaseOrderRoutes,
   ...stockCountRoutes,
+  ...analyticsRoutes,
 ];

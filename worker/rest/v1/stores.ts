@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { IdParams, PageQuery } from "../../../schema/contracts/common";
 import { CreateStoreBody, Store, UpdateStoreBody } from "../../../schema/contracts/stores";
+import { DashboardQuery, StoreDashboard } from "../../../schema/contracts/reports";
+import { storeDashboard } from "../../domain/store-dashboard";
 import { createStore, getStore, listStores, updateStore } from "../../domain/stores";
 import { route } from "../../http/route";
 import { serviceContext } from "./context";
@@ -22,6 +24,14 @@ export const storeRoutes = [
     }),
     response: Store, paged: true,
     handler: (c, { query }) => listStores(serviceContext(c), query),
+  }),
+  route({
+    method: "get", path: "/stores/dashboard", tag, auth: "user", permission: "stores.view",
+    summary: "Store dashboard: today's sales, open registers, low stock (sync state and connected devices: null until the sync work fills them)",
+    description: "The store you are signed into, or store_id (stores.view needed there). Today is the store's local date. Money in integer minor units, quantities in thousandths.",
+    query: DashboardQuery, response: StoreDashboard,
+    errors: { 403: "MISSING_PERMISSION_IN_STORE: you lack stores.view in store_id", 404: "NOT_FOUND: store_id is not a store of your tenant" },
+    handler: (c, { query }) => storeDashboard(serviceContext(c), query.store_id),
   }),
   route({
     method: "get", path: "/stores/:id", tag, auth: "user", permission: "stores.view",

@@ -1,0 +1,74 @@
+import { sql } from "drizzle-orm";
+import type { z } from "zod";
+import type { StoreDashboard } from "../../schema/contracts/reports";
+import { rawStatement, type Statement } from "../db/batch";
+import type { ServiceContext } from "./context";
+import { accessQuery } from "./grants";
+import { businessDay } from "./sale-aggregates";
+import { mulDiv, num, type Row } from "./reports-scope";
+import { requireInStore, storeQuery } from "./store-permissions";
+import { toIso } from "./versioning";
+
+/**
+ * The store dashboard (GET /api/v1/stores/dashboard, stores.view): today's sales (the store's local date, from
+ * the hourly report rows), its open registers, its low stock (below zero or at/below the reorder point, as the
+ * inventory list says) and, filled by the sync work, its sync state and connected tills and bridges (null until
+ * then: never made up). One D1 round trip: "today" is read for the days around today's UTC date, of which the
+ * store's local date is one.
+ */
+
+const LOW_STOCK_SHOWN = 50;
+const dayShift = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+export async function storeDashboard(ctx: ServiceContext, storeId: string | undefined): Promise<z.output<typeof StoreDashboard>> {
+  const { scope, actor, request } = ctx;
+  const id = storeId ?? actor.storeId;
+  const utc = new Date(request.now).toISOString().slice(0, 10);
+  const low = sql`(l.quantity < 0 OR l.quantity <= l.reorder_point)`;
+  const lowFrom = sql`FROM inventory_levels l JOIN products p ON p.id = l.product_id
+    WHERE l.tenant_id = ${scope.tenantId} AND l.store_id = ${id} AND p.deleted_at IS NULL AND p.track_stock = 1 AND ${low}`;
+  const statements = [
+    storeQuery(scope, id),
+    accessQuery(scope, actor.userId),
+    rawStatement(scope.db, sql`SELECT business_date, hour, sales_count, sales_total, returns_count, returns_total, voids_count, net, tax, gross, discount, quantity
+      FROM report_hourly WHERE tenant_id = ${scope.tenantId} AND store_id = ${id} AND business_date BETWEEN ${dayShift(utc, -1)} AND ${dayShift(utc, 1)} ORDER BY hour`),
+    rawStatement(scope.db, sql`SELECT s.id, s.register_id, r.code, r.name, s.opened_by, s.opened_at, s.opening_float
+      FROM register_sessions s JOIN registers r ON r.id = s.register_id
+      WHERE s.tenant_id = ${scope.tenantId} AND s.store_id = ${id} AND s.status = 'open' AND s.deleted_at IS NULL ORDER BY r.code`),
+    rawStatement(scope.db, sql`SELECT count(*) AS n ${lowFrom}`),
+    rawStatement(scope.db, sql`SELECT p.id, p.sku, p.name, l.quantity, l.reorder_point ${lowFrom} ORDER BY l.quantity, p.name, p.id LIMIT ${LOW_STOCK_SHOWN}`),
+  ] as unknown as [Statement, ...Statement[]];
+  const [storeRows, accessRows, hourRows, sessionRows, lowCount, lowRows] = (await scope.db.batch(statements)) as unknown as Row[][];
+  // The route checked stores.view in the token's store; another store needs it there.
+  type StoreRow = { id: string; code: string; name: string; currency: string; timeZone: string };
+  const store = (id === actor.storeId && storeRows![0] ? storeRows![0] : requireInStore(storeRows!, accessRows!, "stores.view")) as unknown as StoreRow;
+  const { businessDate } = businessDay(request.now, store.timeZone);
+
+  const hours = hourRows!.filter((h) => h.business_date === businessDate).map((h) => ({
+    hour: num(h.hour), salesCount: num(h.sales_count), returnsCount: num(h.returns_count), voidsCount: num(h.voids_count),
+    totalDue: num(h.sales_total) + num(h.returns_total), net: num(h.net), tax: num(h.tax), gross: num(h.gross), quantity: num(h.quantity),
+    salesTotal: num(h.sales_total), returnsTotal: num(h.returns_total), discount: num(h.discount),
+  }));
+  const sum = (k: keyof (typeof hours)[number]) => hours.reduce((s, h) => s + h[k], 0);
+  const today = {
+    salesCount: sum("salesCount"), salesTotal: sum("salesTotal"), returnsCount: sum("returnsCount"), returnsTotal: sum("returnsTotal"), voidsCount: sum("voidsCount"),
+    totalDue: sum("totalDue"), net: sum("net"), tax: sum("tax"), gross: sum("gross"), discount: sum("discount"), quantity: sum("quantity"),
+    averageSale: sum("salesCount") === 0 ? 0 : mulDiv(sum("salesTotal"), 1, sum("salesCount")),
+    hours: hours.map(({ salesTotal: _s, returnsTotal: _r, discount: _d, ...h }) => h),
+  };
+  return {
+    store: { id: store.id, code: store.code, name: store.name, currency: store.currency, timeZone: store.timeZone },
+    businessDate,
+    today,
+    openRegisters: sessionRows!.map((s) => ({
+      sessionId: String(s.id), registerId: String(s.register_id), registerCode: String(s.code), registerName: String(s.name),
+      openedBy: String(s.opened_by), openedAt: toIso(num(s.opened_at)), openingFloat: num(s.opening_float),
+    })),
+    lowStock: {
+      count: num(lowCount![0]?.n),
+      items: lowRows!.map((r) => ({ productId: String(r.id), sku: String(r.sku), name: String(r.name), quantity: num(r.quantity), reorderPoint: r.reorder_point === null ? null : num(r.reorder_point) })),
+    },
+    sync: null,
+    connectedDevices: null,
+  };
+}
