@@ -42,10 +42,11 @@ export async function salesSummary(ctx: ServiceContext, q: ReportQuery): Promise
   const read = await readReport(ctx, "reports.view_global", q, (w) => [
     sql`SELECT store_id, ${SALE_SUMS}, sum(cash_rounding) AS cashRounding, sum(change_given) AS changeGiven, sum(cost) AS cost
       FROM report_hourly r WHERE ${w.days("r")} GROUP BY store_id`,
-    sql`SELECT r.store_id, r.tender_code AS code, max(r.is_cash) AS isCash, sum(r.count) AS count, sum(r.tendered) AS tendered, sum(r.change_given) AS change
+    sql`SELECT r.store_id, r.tender_code AS code, max(r.is_cash) AS isCash, sum(r.count) AS count, sum(r.tendered) AS tendered, sum(r.change_given) AS change,
+        coalesce((SELECT t.sort_order FROM tenders t WHERE t.tenant_id = r.tenant_id AND t.code = r.tender_code AND t.deleted_at IS NULL), 1e9) AS rank
       FROM report_tenders r WHERE ${w.days("r")} GROUP BY r.store_id, r.tender_code
       HAVING sum(r.count) <> 0 OR sum(r.tendered) <> 0
-      ORDER BY r.store_id, coalesce((SELECT t.sort_order FROM tenders t WHERE t.tenant_id = r.tenant_id AND t.code = r.tender_code AND t.deleted_at IS NULL), 1e9), r.tender_code`,
+      ORDER BY rank, r.tender_code`,
   ]);
   const [figureRows, tenderRows] = read.results as [Row[], Row[]];
   const tenderOf = (r: Row) => {
