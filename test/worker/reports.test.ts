@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALL_PERMISSIONS } from "../../schema/permissions";
 import { api, createTenant, d1Count, userWith, type TestTenant } from "./helpers";
@@ -277,5 +278,18 @@ describe("reports", () => {
     expect({ status: refused.status, code: refused.json.code }).toEqual({ status: 403, code: "MISSING_PERMISSION_IN_STORE" });
     const none = await userWith(t, ALL_PERMISSIONS.filter((p) => p !== "stores.view"));
     expect((await get("/stores/dashboard", none.token)).status).toBe(403);
+  });
+
+  it("the migration's backfill makes from the stored sales exactly the rows the sales wrote (business dates from its time zone table)", async () => {
+    const reports = ["sales-summary", "tax", "product-performance", "sales-by-period?period=hour", "sales-by-rep", "cashier-performance", "discount-analysis"];
+    const before = await Promise.all(reports.map((r) => get(`/reports/${r}`)));
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.includes("sales_aggregates_backfill"))!;
+    const saleIds = sales.map((s) => s.id);
+    await env.DB.prepare("DELETE FROM report_sale_days WHERE sale_id IN (SELECT value FROM json_each(?))").bind(JSON.stringify(saleIds)).run();
+    await env.DB.batch(migration.queries.map((q) => env.DB.prepare(q)));
+    const { results } = await env.DB.prepare("SELECT count(*) AS n FROM report_sale_days WHERE sale_id IN (SELECT value FROM json_each(?))").bind(JSON.stringify(saleIds)).all();
+    expect(results[0]!.n).toBe(saleIds.length);
+    const after = await Promise.all(reports.map((r) => get(`/reports/${r}`)));
+    after.forEach((res, i) => expect(res.json.data, reports[i]).toEqual(before[i]!.json.data));
   });
 });
