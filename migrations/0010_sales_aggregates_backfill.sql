@@ -2,7 +2,7 @@
 -- sold_at; SQLite has no time zone data, so report_tz_offsets holds each zone's UTC offsets from 2024 to 2029 (made by
 -- scripts/report-time-zones.mjs; before and after those years the first and last offsets stand), and is dropped
 -- again. A zone it lacks counts as UTC. Then the report tables are rebuilt from every sale with the statements the
--- sales service writes (worker/domain/sale-aggregates.ts backfillAggregateSql; test/schema/report-backfill.test.ts
+-- sales service writes (worker/domain/sale-aggregates.ts backfillAggregateSql; test/worker/reports.test.ts
 -- keeps them the same): emptied and summed again, so running this again is harmless.
 CREATE TABLE IF NOT EXISTS report_tz_offsets (time_zone text NOT NULL, from_ms integer NOT NULL, offset_ms integer NOT NULL, PRIMARY KEY (time_zone, from_ms));
 --> statement-breakpoint

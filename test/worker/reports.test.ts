@@ -1,6 +1,8 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import { ALL_PERMISSIONS } from "../../schema/permissions";
+import { backfillAggregateSql } from "../../worker/domain/sale-aggregates";
 import { api, createTenant, d1Count, userWith, type TestTenant } from "./helpers";
 import {
   byKey, expectedReports, localDayHour, only, reportCatalogue, returnSale, sellTemplate, storeWithTill, template, voidSale,
@@ -291,5 +293,21 @@ describe("reports", () => {
     expect(results[0]!.n).toBe(saleIds.length);
     const after = await Promise.all(reports.map((r) => get(`/reports/${r}`)));
     after.forEach((res, i) => expect(res.json.data, reports[i]).toEqual(before[i]!.json.data));
+  });
+
+  it("the backfill migration rebuilds the report tables with the very statements the sales service writes", () => {
+    const dialect = new SQLiteSyncDialect();
+    const squash = (text: string) => text.replace(/^--.*$/gm, "").replace(/\s+/g, " ").trim().replace(/;$/, "");
+    const rendered = backfillAggregateSql().map((q) => dialect.sqlToQuery(q));
+    for (const r of rendered) expect(r.params).toEqual([]);
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.includes("sales_aggregates_backfill"))!;
+    // (the migration reader splits statements as it sees fit: look for each one in order in the whole text)
+    const text = squash(migration.queries.join(";\n"));
+    let at = 0;
+    for (const r of rendered) {
+      const found = text.indexOf(`${squash(r.sql)};`, at);
+      expect(found, squash(r.sql).slice(0, 60)).toBeGreaterThanOrEqual(at);
+      at = found + 1;
+    }
   });
 });

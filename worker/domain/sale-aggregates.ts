@@ -128,7 +128,7 @@ export function voidAggregateStatements(scope: TenantScope, saleId: string): Sta
 /**
  * The report tables rebuilt from every sale stored (report_sale_days first: see the migration), each sale weighted
  * by its status: emptied, then summed again, so it is right whatever they held. Parameter-free SQL, as the
- * migration runs it (test/schema/report-backfill.test.ts keeps the two the same).
+ * migration runs it (test/worker/reports.test.ts keeps the two the same).
  */
 export function backfillAggregateSql(): SQL[] {
   const rebuilt = ["report_hourly", "report_people", "report_products", "report_taxes", "report_tenders"].map((table) => sql.raw(`DELETE FROM ${table}`));
