@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { random } from "./registers-fixtures";
-import { api, createTenant, type TestTenant } from "./helpers";
+import { ADMIN_PASSWORD, api, createTenant, type TestTenant } from "./helpers";
 import {
-  byKey, expectedReports, localDayHour, only, reportCatalogue, returnSale, sellTemplate, storeWithTill, template,
+  byKey, expectedReports, keepSignedIn, localDayHour, only, reportCatalogue, returnSale, sellTemplate, storeWithTill, template,
   voidSale, type BasketLine, type PayMode, type ReportCatalogue, type SentSale, type StoreFixture, type Template, type Till,
 } from "./reports-fixtures";
 
@@ -79,7 +79,10 @@ describe("a month in the back office", () => {
     const repeated = [Date.parse("2026-10-25T00:30:00Z"), Date.parse("2026-10-25T01:30:00Z"), Date.parse("2026-11-01T05:30:00Z"), Date.parse("2026-11-01T06:30:00Z")];
     repeated.forEach((at, i) => (plan[i]!.soldAt = at, plan[i]!.shop = shops[i < 2 ? 0 : 1]!, plan[i]!.till = plan[i]!.shop.tills[0]!, plan[i]!.tpl = templates.get(plan[i]!.till)![0]!));
     const quoted = Date.now();
-    const sold = await inParallel(PARALLEL, plan.map((p) => () => sellTemplate(p.till.token, p.tpl, p.shop.store, p.till.cashierId, { soldAt: p.soldAt, salesRepId: p.rep })));
+    const sold = await inParallel(PARALLEL, plan.map((p) => async () => {
+      await keepSignedIn(p.till);
+      return sellTemplate(p.till.token, p.tpl, p.shop.store, p.till.cashierId, { soldAt: p.soldAt, salesRepId: p.rep });
+    }));
     sales.push(...sold);
     const selling = Date.now();
 
@@ -94,14 +97,21 @@ describe("a month in the back office", () => {
     };
     const toReturn = Array.from({ length: 100 }, pickSale);
     const toVoid = Array.from({ length: 60 }, pickSale);
-    const returns = await inParallel(PARALLEL, toReturn.map((s) => () => {
+    const returns = await inParallel(PARALLEL, toReturn.map((s) => async () => {
       const { till, store } = tillOf.get(s.cashierId)!;
+      await keepSignedIn(till);
       return returnSale(till, store, s, s.soldAt + rng.int(1, 48 * 60) * 60_000, rng.next() < 0.5 ? "cash" : "card");
     }));
     sales.push(...returns);
-    await inParallel(PARALLEL, toVoid.map((s) => () => voidSale(tillOf.get(s.cashierId)!.till.token, s)));
+    await inParallel(PARALLEL, toVoid.map((s) => async () => {
+      await keepSignedIn(tillOf.get(s.cashierId)!.till);
+      return voidSale(tillOf.get(s.cashierId)!.till.token, s);
+    }));
     // A return voided too: its refund is taken back, the sale counts again.
     await voidSale(tillOf.get(returns[0]!.cashierId)!.till.token, returns[0]!);
+    // the reports are read by the administrator, signed in afresh (access tokens last five minutes)
+    const login = await api("POST", "/api/v1/auth/login", { body: { tenant: t.slug, username: "admin", password: ADMIN_PASSWORD } });
+    t.adminToken = login.json.data.accessToken;
     console.log(`month: set up in ${((quoted - started) / 1000).toFixed(1)} s, ${SALES} sales in ${((selling - quoted) / 1000).toFixed(1)} s, returns and voids in ${((Date.now() - selling) / 1000).toFixed(1)} s`);
   }, 900_000);
 

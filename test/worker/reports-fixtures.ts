@@ -93,11 +93,20 @@ export async function storeWithTill(t: TestTenant, store: { code: string; timeZo
     const token = login.json.data.accessToken as string;
     const opened = await api("POST", "/api/v1/registers/open", { token, body: { openingFloat: 50000 } });
     if (opened.status !== 201) throw new Error(`open: ${JSON.stringify(opened.json)}`);
-    tills.push({ token, cashierId: staff.id, username: staff.username, sessionId: opened.json.data.id as string });
+    tills.push({ token, cashierId: staff.id, username: staff.username, sessionId: opened.json.data.id as string, credential: till.credential, pin: staff.pin, signedInAt: Date.now() });
   }
   return { store: s, tills };
 }
 export type Till = Awaited<ReturnType<typeof storeWithTill>>["tills"][number];
+
+/** Sign the till's cashier in again by PIN when the access token (5 minutes) is close to running out. */
+export async function keepSignedIn(till: Till) {
+  if (Date.now() - till.signedInAt < 200_000) return;
+  till.signedInAt = Date.now();
+  const login = await tillPinLogin(till.credential, till.pin);
+  if (login.status !== 200) throw new Error(`pin login: ${JSON.stringify(login.json)}`);
+  till.token = login.json.data.accessToken as string;
+}
 
 export interface BasketLine { product: ProductFixture; quantity: number; unitPrice?: number; discount?: number; originalLineId?: string }
 export type PayMode = "cash" | "card" | "swish" | "split" | "cash-change";
