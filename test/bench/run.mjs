@@ -18,7 +18,8 @@ const varsFile = path.join(dir, ".dev.vars");
 writeFileSync(varsFile, Object.entries(TEST_SECRETS).map(([k, v]) => `${k}='${v}'`).join("\n"));
 
 execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", dir], { stdio: "ignore", env: { ...process.env, CI: "true" } });
-const server = spawn("npx", ["wrangler", "dev", "--port", PORT, "--ip", "127.0.0.1", "--persist-to", dir, "--env-file", varsFile], { stdio: "ignore", detached: true });
+const devArgs = ["wrangler", "dev", "--port", PORT, "--ip", "127.0.0.1", "--persist-to", dir, "--env-file", varsFile];
+const server = spawn("npx", devArgs, { stdio: "ignore", detached: true });
 const stop = () => {
   // wrangler runs workerd as a grandchild: end the whole process group.
   try {
@@ -162,5 +163,5 @@ await load("POST /api/v1/sales (1 line) load", 16, Math.max(ROUNDS * 2, 200), on
 await load("POST /api/v1/sales (10 lines) load", 16, Math.max(ROUNDS, 100), await saleTemplate(10));
 await load("POST /api/v1/sales/quote (10 lines) load", 16, Math.max(ROUNDS * 2, 200), null, () => call("POST", "/api/v1/sales/quote", { token: cashier, body: basket(10) }), 200);
 await benchSyncPull(call);
-await (await import("./reports.mjs")).benchReports({ base: BASE, call, measure, dir, tenantId: created.json.data.tenant.id, storeId, login: adminLogin });
+await (await import("./reports.mjs")).benchReports({ base: BASE, call, measure, dir, tenantId: created.json.data.tenant.id, storeId, login: adminLogin, server, devArgs });
 process.exit(0);

@@ -59,6 +59,7 @@ describe("reports", () => {
     await sell(b1, b.store, [{ product: battery, quantity: 1000 }, { product: coffee, quantity: 3000 }], "card", "2026-11-11T03:30:00Z", cat.reps[0]!.id);
     await sell(b1, b.store, [{ product: sweets, quantity: 1250 }], "cash", "2026-11-11T16:00:00Z");
     await sell(b1, b.store, [{ product: mug, quantity: 2000, discount: 2000 }], "split", "2026-11-12T20:10:00Z", cat.reps[1]!.id);
+    await sell(b1, b.store, [{ product: juice, quantity: 1000 }], "card", new Date().toISOString()); // today, for "today" and "this month"
     sales.push(await returnSale(a1, a.store, late, at("2026-11-12T08:00:00Z"), "cash"));
     await voidSale(a1.token, voided);
   });
@@ -88,8 +89,10 @@ describe("reports", () => {
   it("tax report: per store and rate, taxable net and tax", async () => {
     const res = await get("/reports/tax?date_from=2026-11-01&date_to=2026-11-30");
     const keys = ["storeId", "taxRateId", "rateMillionths", "taxable", "tax", "lines"];
-    expect(byKey(res.json.data.rows.map((r: any) => only(r, keys)), (r: any) => r.storeId + r.taxRateId)).toEqual(byKey(expected().tax, (r) => r.storeId + r.taxRateId));
-    expect(res.json.data.totals.tax).toBe(expected().total.tax);
+    const november = expected({ from: "2026-11-01", to: "2026-11-30" });
+    expect(byKey(res.json.data.rows.map((r: any) => only(r, keys)), (r: any) => r.storeId + r.taxRateId)).toEqual(byKey(november.tax, (r) => r.storeId + r.taxRateId));
+    expect(res.json.data.totals.tax).toBe(november.total.tax);
+    expect(november.total.tax).toBeLessThan(expected().total.tax); // today's sale is not in November
   });
 
   it("product performance, department sales, profit margin and discount analysis agree with the lines sent", async () => {
@@ -126,8 +129,9 @@ describe("reports", () => {
       expect(res.json.data.rows.map((r: any) => only(r, keys)), period).toEqual(e.period[period]);
     }
     const week = await get("/reports/sales-by-period?period=week");
-    expect(week.json.data.rows.map((r: any) => r.period)).toEqual(["2026-W46"]); // 10-12 November 2026
-    expect(week.json.data.rows[0].totalDue).toBe(e.total.totalDue);
+    const november = week.json.data.rows.find((r: any) => r.period === "2026-W46"); // 10-12 November 2026
+    expect(november.totalDue).toBe(expected({ from: "2026-11-09", to: "2026-11-15" }).total.totalDue);
+    expect(week.json.data.totals.totalDue).toBe(e.total.totalDue);
   });
 
   it("sales by rep (with commission) and cashier performance", async () => {
@@ -224,9 +228,9 @@ describe("reports", () => {
     const outlets = await get("/analytics/outlets");
     expect(outlets.json.data.map((o: any) => o.id)).toEqual(["all", b.store.id, a.store.id]);
     const month = await get("/analytics/month?month=11&year=2026");
-    const e = expected();
+    const e = expected({ from: "2026-11-01", to: "2026-11-30" });
     for (const s of stores) {
-      const es = expected({ storeIds: [s.id] }).total;
+      const es = expected({ storeIds: [s.id], from: "2026-11-01", to: "2026-11-30" }).total;
       expect(month.json.data.outlets.find((o: any) => o.outletId === s.id)).toMatchObject({ salesCount: es.salesCount, returnsCount: es.returnsCount, voidsCount: es.voidsCount, totalDue: es.totalDue, net: es.net });
     }
     expect(month.json.data.total).toMatchObject({ totalDue: e.total.totalDue, net: e.total.net, tax: e.total.tax, gross: e.total.gross, quantity: e.total.quantity });
@@ -243,6 +247,20 @@ describe("reports", () => {
     const ea = expected({ storeIds: [a.store.id], from: "2026-11-11", to: "2026-11-11" });
     for (const h of ea.period.hour) expect(hourly.json.data.hours[Number(h.period)]).toMatchObject({ salesCount: h.salesCount, voidsCount: h.voidsCount, net: h.net, totalDue: h.totalDue });
     expect(hourly.json.data.hours[0].salesCount).toBe(1); // 00:30 in Stockholm
+
+    const today = await get("/analytics/today");
+    for (const s of stores) {
+      const day = localDayHour(Date.now(), s.timeZone).date;
+      const et = expected({ storeIds: [s.id], from: day, to: day }).total;
+      expect(today.json.data.outlets.find((o: any) => o.outletId === s.id)).toMatchObject({ dateFrom: day, salesCount: et.salesCount, totalDue: et.totalDue, net: et.net });
+    }
+    expect(today.json.data.total.salesCount).toBeGreaterThanOrEqual(1);
+    const thisMonth = localDayHour(Date.now(), "Europe/Stockholm").date.slice(0, 7);
+    const current = await get("/analytics/current-month");
+    const ec = expected({ from: `${thisMonth}-01`, to: `${thisMonth}-31` });
+    expect(current.json.data.dateFrom).toBe(`${thisMonth}-01`);
+    expect(byKey(current.json.data.categories, (c: any) => c.name)).toEqual(byKey(ec.departments.map((d) => only(d, ["departmentId", "name", "quantity", "net", "tax", "gross", "lines"])), (r: any) => r.name));
+    expect(current.json.data.categories.length).toBeGreaterThan(0);
 
     const badDay = await get(`/analytics/hourly?outletId=all&year=2026&month=2&day=30`);
     expect(badDay.status).toBe(400);

@@ -114,7 +114,9 @@ export async function monthCategories(ctx: ServiceContext, q: { outletId: string
 /** This month by category over every outlet you may see: each store's own current month. */
 export async function currentMonthCategories(ctx: ServiceContext) {
   const utc = new Date(ctx.request.now).toISOString().slice(0, 10);
-  const wide = { from: dayShift(`${utc.slice(0, 7)}-01`, -1), to: dayShift(utc, 1) };
+  // a store's current month is the UTC month or, near its turn, the one before or after: read from the month before
+  const before = dayShift(`${utc.slice(0, 7)}-01`, -1);
+  const wide = { from: `${before.slice(0, 7)}-01`, to: dayShift(utc, 1) };
   const { read, rows } = await categories(ctx, ALL, () => wide, wide);
   const monthOf = (storeId: string) => businessDay(ctx.request.now, read.stores.get(storeId)!.timeZone).businessDate.slice(0, 7);
   const months = new Map(read.storeIds.map((id) => [id, monthOf(id)]));
