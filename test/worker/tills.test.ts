@@ -158,8 +158,8 @@ describe("enrolment", () => {
     expect(created.json.data).toMatchObject({ kind: "bridge", registerId: null, status: "pending" });
     const paired = await pair(created.json.data.pairing.code);
     expect(paired.json.data).toMatchObject({ device: { kind: "bridge" }, register: null });
-    // A bridge is no till: a PIN typed at it is as good as one typed anywhere else of its store.
-    expect((await tillPinLogin(paired.json.data.credential, t.adminPin)).status).toBe(200);
+    // A bridge is no till: nobody signs in at it (its sessions would be people's sessions on a box nobody stands at).
+    expectError(await tillPinLogin(paired.json.data.credential, t.adminPin), 403, "DEVICE_KIND_CANNOT_SIGN_IN");
   });
 
   it("needs stores.edit in the register's store, and keeps other tenants' stores and devices out of reach", async () => {

@@ -96,6 +96,9 @@ async function checkDevice(db: Db, found: { device?: DeviceRow; store?: StoreRow
     throw invalidDevice();
   }
   if (!store.isActive || store.deletedAt !== null) throw forbidden(`Store ${store.code} is inactive`, "STORE_INACTIVE");
+  // The bridge drives printers and drawers on its own credential; a session started there would be a user's
+  // session on a box nobody stands at (and one that the sync routes would have to tell from a till's).
+  if (device.kind === "bridge") throw forbidden("People sign in at a till, not at the store's bridge", "DEVICE_KIND_CANNOT_SIGN_IN");
   const counter = counterOf(found.counters[0], deviceKey(device.id));
   refuseOverLimit(counter, DEVICE_POLICY, request.now, "TOO_MANY_ATTEMPTS", "Too many wrong PINs at this till; wait a few minutes");
   return { device, store, counter: counter! };
