@@ -1,4 +1,10 @@
 import { app } from "./app";
+import type { Env } from "./env";
+import { withChangeNotifications } from "./sync/notify";
 
 export { StoreHub } from "./store/hub";
-export default app;
+
+/** The app, with the store hubs told (after each answer) of the changes its request committed. */
+export default {
+  fetch: withChangeNotifications((request, env, ctx) => app.fetch(request, env, ctx)),
+} satisfies ExportedHandler<Env>;

@@ -3,6 +3,7 @@ import { validator } from "hono/validator";
 import { z } from "zod";
 import type { Permission } from "../../schema/permissions";
 import { requireDevice } from "../auth/device";
+import { requireSocketCaller } from "../auth/socket-caller";
 import { requireSyncCaller } from "../auth/sync-caller";
 import { requireOperator, requirePermission, requireUser } from "../auth/middleware";
 import type { AppContext, AppEnv } from "./app";
@@ -12,8 +13,11 @@ import { badRequest, validationFailed, type FieldError } from "./errors";
 import { mountMethodNotAllowed } from "./method-not-allowed";
 import { refuseUnusableText } from "./text-input";
 
-/** sync: a store's device on its own credential, or a till's user token (auth/sync-caller.ts). */
-export type AuthKind = "public" | "user" | "operator" | "device" | "sync";
+/**
+ * sync: a store's device on its own credential, or a till's user token (auth/sync-caller.ts); socket: the same for
+ * the hub's WebSocket, any kind of device, the secret also from Sec-WebSocket-Protocol (auth/socket-caller.ts).
+ */
+export type AuthKind = "public" | "user" | "operator" | "device" | "sync" | "socket";
 type Method = "get" | "post" | "put" | "patch" | "delete";
 type Empty = z.ZodObject<{}>;
 
@@ -131,6 +135,7 @@ export function mountRoutes(app: Hono<AppEnv>, prefix: string, routes: AnyRoute[
     if (def.auth === "operator") chain.push(requireOperator);
     if (def.auth === "device") chain.push(requireDevice);
     if (def.auth === "sync") chain.push(requireSyncCaller);
+    if (def.auth === "socket") chain.push(requireSocketCaller);
     if (def.auditRefusals && def.auth === "user") chain.push(auditRefusals(def.method, prefix + def.path));
     if (def.permission) chain.push(requirePermission(def.permission));
     if (def.params) chain.push(validate("param", def.params, "params"));
@@ -147,7 +152,7 @@ export function mountRoutes(app: Hono<AppEnv>, prefix: string, routes: AnyRoute[
         expectedVersion: def.versioned ? expectedVersion(c, body) : undefined,
       };
       const result = await def.handler(c, input);
-      if (result instanceof Response) return result; // a route that answers another media type (text/csv)
+      if (result instanceof Response) return result; // another media type (text/csv) or a WebSocket upgrade, as it is
       const status = def.status ?? 200;
       return c.json(def.paged ? paged(result as Page<unknown>) : ok(result), status);
     });

@@ -14,7 +14,10 @@ import type { RegisterCopies } from "../domain/sync-push-records";
 import type { Env } from "../env";
 import { D1Meter } from "../http/d1-meter";
 import { ApiError, conflict } from "../http/errors";
+import type { PresenceEntry } from "../../schema/sync/messages";
+import { watchChangeFeed } from "../sync/change-watch";
 import { toHubError, type HubCaller, type HubReply } from "./hub-protocol";
+import { HubSockets } from "./hub-sockets";
 import { HubState, type RegisterState } from "./hub-state";
 import { SerialQueue } from "./serial-queue";
 
@@ -36,10 +39,41 @@ const CLOSE_ATTEMPTS = 5;
 export class StoreHub extends DurableObject<Env> {
   private readonly queue = new SerialQueue();
   private readonly state: HubState;
+  private readonly sockets: HubSockets;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.state = new HubState(ctx.storage.sql);
+    this.sockets = new HubSockets(ctx, () => this.env.DB);
+    // The hub's own writes (sessions, cash events, closes) tell its sockets directly once they commit.
+    this.env = { ...env, DB: watchChangeFeed(env.DB, (range) => this.sockets.committed(range.to)) };
+  }
+
+  /** A WebSocket upgrade the Worker authenticated (GET /api/v1/sync/ws): see hub-sockets.ts. */
+  override async fetch(request: Request): Promise<Response> {
+    return this.sockets.accept(request);
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    await this.sockets.message(ws, message);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    await this.sockets.closed(ws, code);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    await this.sockets.closed(ws, 1011);
+  }
+
+  /** A committed change concerns this store up to `seq`: its pulling clients are told. Answers how many. */
+  async notify(seq: number): Promise<number> {
+    return this.sockets.notify(seq);
+  }
+
+  /** Which tills, bridges and sync clients are connected, and since when. */
+  async presence(): Promise<PresenceEntry[]> {
+    return this.sockets.presence();
   }
 
   /** Answers the hub's identity: a liveness probe for tests and tools. */

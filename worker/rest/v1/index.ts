@@ -19,6 +19,7 @@ import { storeRoutes } from "./stores";
 import { supplierRoutes } from "./suppliers";
 import { syncPullRoutes } from "./sync-pull";
 import { syncRoutes } from "./sync";
+import { syncSocketRoutes } from "./sync-ws";
 import { taxRoutes } from "./taxes";
 import { tenantRoutes } from "./tenants";
 import { tenderRoutes } from "./tenders";
@@ -55,4 +56,5 @@ export const v1Routes = [
   ...purchaseOrderRoutes,
   ...stockCountRoutes,
   ...analyticsRoutes,
+  ...syncSocketRoutes,
 ];
