@@ -163,5 +163,7 @@ await load("POST /api/v1/sales (1 line) load", 16, Math.max(ROUNDS * 2, 200), on
 await load("POST /api/v1/sales (10 lines) load", 16, Math.max(ROUNDS, 100), await saleTemplate(10));
 await load("POST /api/v1/sales/quote (10 lines) load", 16, Math.max(ROUNDS * 2, 200), null, () => call("POST", "/api/v1/sales/quote", { token: cashier, body: basket(10) }), 200);
 await benchSyncPull(call);
+console.log("");
+await (await import("./sync-fanout.mjs")).benchFanout({ base: BASE, token, till, rounds: Math.min(ROUNDS, 100) });
 await (await import("./reports.mjs")).benchReports({ base: BASE, call, measure, dir, tenantId: created.json.data.tenant.id, storeId, login: adminLogin, server, devArgs });
 process.exit(0);

@@ -90,6 +90,20 @@ describe("GET /api/v1/sync/ws: notifications", () => {
     closeAll([here, there]);
   });
 
+  it("notices change rows however they are written: an adjustment's INSERT … SELECT of several levels tells its newest seq", async () => {
+    const t = await createTenant();
+    const [a, b] = [await newProduct(t), await newProduct(t)];
+    const socket = await connectDevice((await enrolTill(t)).credential);
+    const adjusted = await api("POST", "/api/v1/inventory/adjustments", {
+      token: t.adminToken, body: { reason: "damage", lines: [{ productId: a.id, quantity: -1000 }, { productId: b.id, quantity: -2000 }] },
+    });
+    expect(adjusted.status).toBeLessThan(300);
+    const seqs = [await seqOf("inventory_level", `${t.storeId}:${a.id}`), await seqOf("inventory_level", `${t.storeId}:${b.id}`)];
+    const newest = Math.max(...seqs);
+    expect(await socket.changedTo(newest)).toEqual({ v: 1, type: "changed", seq: newest });
+    socket.close();
+  });
+
   it("the hub's own writes (a register session opened through it) tell its sockets directly", async () => {
     const t = await createTenant();
     const till = await tillWithCashier(t);
