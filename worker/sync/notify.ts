@@ -36,8 +36,8 @@ export async function storesOfChanges(db: D1Database, ranges: SeqRange[]): Promi
 }
 
 /** Notify every hub the ranges concern; answers how many hubs took the notification. */
-export async function fanOut(env: Pick<Env, "DB" | "STORE_HUB">, ranges: SeqRange[], skip?: { tenantId: string; storeId: string }): Promise<number> {
-  const targets = (await storesOfChanges(env.DB, ranges)).filter((t) => !(skip && t.tenantId === skip.tenantId && t.storeId === skip.storeId));
+export async function fanOut(env: Pick<Env, "DB" | "STORE_HUB">, ranges: SeqRange[]): Promise<number> {
+  const targets = await storesOfChanges(env.DB, ranges);
   const told = await Promise.allSettled(targets.map((t) => storeHub(env, t.tenantId, t.storeId).notify(t.seq)));
   for (const outcome of told) {
     if (outcome.status === "rejected") console.warn("sync: a store hub could not be notified", outcome.reason);
