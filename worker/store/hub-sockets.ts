@@ -88,7 +88,13 @@ export class HubSockets {
     if (!parsed.ok) return this.refuse(ws, parsed.failure.code, parsed.failure.reason);
     const attachment = attachmentOf(ws);
     if (!attachment) return this.refuse(ws, SYNC_CLOSE.MALFORMED, "socket without identity");
-    await this.handle(ws, attachment, parsed.message);
+    try {
+      await this.handle(ws, attachment, parsed.message);
+    } catch (error) {
+      // The hub's own trouble (D1 unreachable): this socket is asked to come back, the hub carries on.
+      console.error("hub: socket message failed", error);
+      this.refuse(ws, INTERNAL_ERROR, "the hub could not answer; reconnect");
+    }
   }
 
   private async handle(ws: WebSocket, attachment: SocketAttachment, message: ClientMessage): Promise<void> {
@@ -124,7 +130,11 @@ export class HubSockets {
    */
   async notify(seq: number): Promise<number> {
     this.newest = { seq: Math.max(seq, this.newest?.seq ?? 0), readAt: this.newest?.readAt ?? 0 };
-    await this.checkIfDue();
+    try {
+      await this.checkIfDue();
+    } catch (error) {
+      console.warn("hub: devices not checked", error);
+    }
     const text = serverMessage({ v: SYNC_PROTOCOL_VERSION, type: "changed", seq });
     let told = 0;
     for (const kind of PULLING_KINDS) {
@@ -230,7 +240,7 @@ export class HubSockets {
   }
 
   /** Say why, then close the socket with the code. Never throws: one bad socket never hurts the hub. */
-  private refuse(ws: WebSocket, code: SyncCloseCode, reason: string): void {
+  private refuse(ws: WebSocket, code: SyncCloseCode | typeof INTERNAL_ERROR, reason: string): void {
     const why = short(reason);
     try {
       send(ws, { v: SYNC_PROTOCOL_VERSION, type: "error", code: codeName(code), message: why });
@@ -239,8 +249,11 @@ export class HubSockets {
   }
 }
 
+/** RFC 6455's "internal error": the hub failed, not the client. */
+const INTERNAL_ERROR = 1011;
+
 const CODE_NAMES = new Map<number, string>(Object.entries(SYNC_CLOSE).map(([name, code]) => [code, name]));
-const codeName = (code: number) => CODE_NAMES.get(code) ?? "ERROR";
+const codeName = (code: number) => CODE_NAMES.get(code) ?? "INTERNAL_ERROR";
 
 function parseJson(text: string | null): unknown {
   try {
