@@ -48,7 +48,7 @@ export type SocketClientKind = (typeof SOCKET_CLIENT_KINDS)[number];
 export const Hello = z.strictObject({
   v: version,
   type: z.literal("hello"),
-  /** The seq the client has pulled up to (a pull's answer carries it); null or 0 when it has never pulled. */
+  /** The `seq` of the client's last pull answer (the feed position it reached); null or 0 when it has never pulled. */
   lastSeq: Seq.nullable(),
   /** Free text for logs and the dashboard (app name and version). */
   agent: z.string().max(100).optional(),
