@@ -44,6 +44,25 @@ describe("GET /api/v1/sync/ws: notifications", () => {
     closeAll(sockets);
   });
 
+  it("the write answers before the hubs are told: a hub slow to take the notification does not hold it up", async () => {
+    const t = await createTenant();
+    const socket = await connectDevice((await enrolTill(t)).credential);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await inHub(t, t.storeId, (hub) => {
+      const sockets = (hub as unknown as { sockets: { notify(seq: number): Promise<number> } }).sockets;
+      const notify = sockets.notify.bind(sockets);
+      sockets.notify = async (seq) => (await gate, notify(seq));
+    });
+    const product = await newProduct(t);
+    const seq = await seqOf("product", product.id);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(socket.messages.some((m) => m.type === "changed" && m.seq === seq)).toBe(false);
+    release();
+    expect(await socket.changedTo(seq)).toEqual({ v: 1, type: "changed", seq });
+    socket.close();
+  });
+
   it("tells a till that says an old seq in hello that it is behind, at once; one that is up to date is not", async () => {
     const t = await createTenant();
     const till = await enrolTill(t);
