@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseClientMessage, parseServerMessage, serverMessage, short, SYNC_CLOSE, SYNC_PING } from "../../schema/sync/messages";
-import { insertsIntoChangeFeed } from "../../worker/sync/change-watch";
 
-/** The socket protocol's messages as tills and the bridge read them, and which SQL the change watcher notices. */
+/** The socket protocol's messages as tills and the bridge read them. */
 describe("schema/sync messages", () => {
   it("reads a hello and the heartbeat text, and refuses everything else with the right close code", () => {
     expect(parseClientMessage(JSON.stringify({ v: 1, type: "hello", lastSeq: 42, agent: "till 1.2" }))).toEqual({ ok: true, message: { v: 1, type: "hello", lastSeq: 42, agent: "till 1.2" } });
@@ -42,18 +41,5 @@ describe("schema/sync messages", () => {
       expect(encoded(short(text))).toBeLessThanOrEqual(123);
       expect(short(text).endsWith("…")).toBe(true);
     }
-  });
-});
-
-describe("change watcher: which statements insert change-feed rows", () => {
-  it("notices drizzle's insert, INSERT … SELECT and raw SQL, and nothing else", () => {
-    expect(insertsIntoChangeFeed('insert into "change_feed" ("seq", "tenant_id") values (null, ?)')).toBe(true);
-    expect(insertsIntoChangeFeed('insert into "change_feed" ("tenant_id", "store_id") select "tenant_id", NULL from "products"')).toBe(true);
-    expect(insertsIntoChangeFeed('INSERT INTO "change_feed" (tenant_id, store_id, entity) SELECT ?, l.store_id FROM json_each(?)')).toBe(true);
-    expect(insertsIntoChangeFeed("  with x as (select 1) insert into change_feed (tenant_id) select 1 from x")).toBe(true);
-    expect(insertsIntoChangeFeed('select * from "change_feed"')).toBe(false);
-    expect(insertsIntoChangeFeed('insert into "change_feed_archive" (seq) values (1)')).toBe(false);
-    expect(insertsIntoChangeFeed('insert into "audit_log" ("id") values (?)')).toBe(false);
-    expect(insertsIntoChangeFeed('update "products" set "name" = ? where id = ?')).toBe(false);
   });
 });

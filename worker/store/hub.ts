@@ -45,8 +45,10 @@ export class StoreHub extends DurableObject<Env> {
     super(ctx, env);
     this.state = new HubState(ctx.storage.sql);
     this.sockets = new HubSockets(ctx, () => this.env.DB);
-    // The hub's own writes (sessions, cash events, closes) tell its sockets directly once they commit.
-    this.env = { ...env, DB: watchChangeFeed(env.DB, (range) => this.sockets.committed(range.to)) };
+    // The hub's own writes (sessions, cash events, closes) tell its sockets directly once they commit; they are
+    // the store's own rows, nothing for other stores' hubs.
+    const told = (seq: number) => this.sockets.committed(seq);
+    this.env = { ...env, DB: watchChangeFeed(env.DB, { rows: (rows) => told(Math.max(...rows.map((r) => r.seq))), range: (r) => told(r.to) }) };
   }
 
   /** A WebSocket upgrade the Worker authenticated (GET /api/v1/sync/ws): see hub-sockets.ts. */
