@@ -63,6 +63,30 @@ describe("GET /api/v1/sync/ws: notifications", () => {
     socket.close();
   });
 
+  it("with pull: a till that says its last pull's seq is not behind; told of a change, its next pull reaches that seq", async () => {
+    const t = await createTenant();
+    const till = await enrolTill(t);
+    const pull = async (since?: string) => {
+      const res = await api("GET", `/api/v1/sync/pull${since ? `?since=${encodeURIComponent(since)}` : ""}`, { headers: { "X-Device-Credential": till.credential } });
+      expect(res.status).toBe(200);
+      return res.json.data as { changes: { entity: string; id: string }[]; cursor: string; seq: number; hasMore: boolean };
+    };
+    let page = await pull();
+    while (page.hasMore) page = await pull(page.cursor);
+    const socket = await connectDevice(till.credential, page.seq);
+    expect(socket.welcome.seq).toBe(page.seq);
+    socket.send({ v: 1, type: "ping" });
+    await socket.next("pong");
+    expect(socket.messages.map((m) => m.type)).toEqual(["welcome", "pong"]);
+
+    const product = await newProduct(t);
+    const { seq } = await socket.next("changed");
+    const next = await pull(page.cursor);
+    expect(next.seq).toBeGreaterThanOrEqual(seq);
+    expect(next.changes).toContainEqual(expect.objectContaining({ entity: "product", id: product.id }));
+    socket.close();
+  });
+
   it("tells a till that says an old seq in hello that it is behind, at once; one that is up to date is not", async () => {
     const t = await createTenant();
     const till = await enrolTill(t);
