@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { Id } from "./common";
+import { SOCKET_CLIENT_KINDS } from "../sync/messages";
+import { Id, Timestamp } from "./common";
 
 /**
  * The back-office reports (spec 002, Reports) and the sales analytics (spec 001, SaleController). Every figure
@@ -151,6 +152,15 @@ export const HourlySales = z.object({ outletId: z.string(), date: z.string(), ho
 // ---------------------------------------------------------------------------------------------------------------
 // The store dashboard
 
+const ConnectedDevice = z.object({
+  deviceId: Id,
+  kind: z.enum(SOCKET_CLIENT_KINDS),
+  registerId: Id.nullable(),
+  /** The person signed in at the till, when its socket was opened with their token. */
+  userId: Id.nullable(),
+  connectedAt: Timestamp,
+});
+
 export const DashboardQuery = z.object({ store_id: Id.optional() });
 export const StoreDashboard = z.object({
   store: z.object({ id: Id, code: z.string(), name: z.string(), currency: z.string(), timeZone: z.string() }),
@@ -163,8 +173,21 @@ export const StoreDashboard = z.object({
     /** The first 50, lowest stock first. */
     items: z.array(z.object({ productId: Id, sku: z.string(), name: z.string(), quantity: int, reorderPoint: int.nullable() })),
   }),
-  /** The store's sync state: filled by the sync work (null until then). */
-  sync: z.null(),
-  /** The store's connected tills and bridges: filled by the store hub's live sockets (null until then). */
-  connectedDevices: z.null(),
+  /** The store's sync state: its syncing devices' last pull, push and contact, offline after 15 minutes without any. */
+  sync: z.object({
+    lastPullAt: Timestamp.nullable(),
+    lastPushAt: Timestamp.nullable(),
+    lastContactAt: Timestamp.nullable(),
+    online: z.boolean(),
+    /** Records pushed by the store's devices that were refused and wait in the sync error queue. */
+    pendingErrors: z.int(),
+    /** Records applied but flagged for a person to look at (e.g. a cashier deactivated since the sale). */
+    pendingFlags: z.int(),
+  }),
+  /** The devices connected to the store's hub right now (its live sockets), tills and bridges apart. */
+  connectedDevices: z.object({
+    tills: z.array(ConnectedDevice),
+    bridges: z.array(ConnectedDevice),
+    others: z.array(ConnectedDevice),
+  }),
 });

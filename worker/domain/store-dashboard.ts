@@ -7,20 +7,25 @@ import { accessQuery } from "./grants";
 import { businessDay } from "./sale-aggregates";
 import { mulDiv, num, type Row } from "./reports-scope";
 import { requireInStore, storeQuery } from "./store-permissions";
+import { pendingCounts, syncingDevices, syncStateOf } from "./sync-errors";
 import { toIso } from "./versioning";
+import type { PresenceEntry } from "../../schema/sync/messages";
 
 /**
  * The store dashboard (GET /api/v1/stores/dashboard, stores.view): today's sales (the store's local date, from
  * the hourly report rows), its open registers, its low stock (below zero or at/below the reorder point, as the
- * inventory list says) and, filled by the sync work, its sync state and connected tills and bridges (null until
- * then: never made up). One D1 round trip: "today" is read for the days around today's UTC date, of which the
- * store's local date is one.
+ * inventory list says), its sync state (its devices' last pull, push and contact, and the error queue) and the
+ * tills and bridges connected to its hub. One D1 round trip, then the store's hub asked for its sockets:
+ * "today" is read for the days around today's UTC date, of which the store's local date is one.
  */
 
 const LOW_STOCK_SHOWN = 50;
 const dayShift = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
-export async function storeDashboard(ctx: ServiceContext, storeId: string | undefined): Promise<z.output<typeof StoreDashboard>> {
+/** Who is connected to a store's hub (its live sockets). */
+export type PresenceOf = (storeId: string) => Promise<PresenceEntry[]>;
+
+export async function storeDashboard(ctx: ServiceContext, storeId: string | undefined, presenceOf: PresenceOf): Promise<z.output<typeof StoreDashboard>> {
   const { scope, actor, request } = ctx;
   const id = storeId ?? actor.storeId;
   const utc = new Date(request.now).toISOString().slice(0, 10);
@@ -37,12 +42,16 @@ export async function storeDashboard(ctx: ServiceContext, storeId: string | unde
       WHERE s.tenant_id = ${scope.tenantId} AND s.store_id = ${id} AND s.status = 'open' AND s.deleted_at IS NULL ORDER BY r.code`),
     rawStatement(scope.db, sql`SELECT count(*) AS n ${lowFrom}`),
     rawStatement(scope.db, sql`SELECT p.id, p.sku, p.name, l.quantity, l.reorder_point ${lowFrom} ORDER BY l.quantity, p.name, p.id LIMIT ${LOW_STOCK_SHOWN}`),
+    syncingDevices(scope, id),
+    pendingCounts(scope),
   ] as unknown as [Statement, ...Statement[]];
-  const [storeRows, accessRows, hourRows, sessionRows, lowCount, lowRows] = (await scope.db.batch(statements)) as unknown as Row[][];
+  const [storeRows, accessRows, hourRows, sessionRows, lowCount, lowRows, deviceRows, countRows] = (await scope.db.batch(statements)) as unknown as Row[][];
   // The route checked stores.view in the token's store; another store needs it there.
   type StoreRow = { id: string; code: string; name: string; currency: string; timeZone: string };
   const store = (id === actor.storeId && storeRows![0] ? storeRows![0] : requireInStore(storeRows!, accessRows!, "stores.view")) as unknown as StoreRow;
   const { businessDate } = businessDay(request.now, store.timeZone);
+  // Only a store the caller may see has its hub asked (an id made up by a caller wakes no hub).
+  const presence = presenceOf(store.id).catch(() => null);
 
   const hours = hourRows!.filter((h) => h.business_date === businessDate).map((h) => ({
     hour: num(h.hour), salesCount: num(h.sales_count), returnsCount: num(h.returns_count), voidsCount: num(h.voids_count),
@@ -68,7 +77,16 @@ export async function storeDashboard(ctx: ServiceContext, storeId: string | unde
       count: num(lowCount![0]?.n),
       items: lowRows!.map((r) => ({ productId: String(r.id), sku: String(r.sku), name: String(r.name), quantity: num(r.quantity), reorderPoint: r.reorder_point === null ? null : num(r.reorder_point) })),
     },
-    sync: null,
-    connectedDevices: null,
+    sync: (({ lastPullAt, lastPushAt, lastContactAt, online, pendingErrors, pendingFlags }) => ({ lastPullAt, lastPushAt, lastContactAt, online, pendingErrors, pendingFlags }))(
+      syncStateOf(store, deviceRows!, countRows!, request.now),
+    ),
+    connectedDevices: connected(await presence),
   };
+}
+
+/** The hub's sockets by kind; none when the hub could not be asked (the dashboard still answers). */
+function connected(entries: PresenceEntry[] | null) {
+  const dto = (e: PresenceEntry) => ({ deviceId: e.deviceId, kind: e.kind, registerId: e.registerId, userId: e.userId, connectedAt: toIso(e.connectedAt) });
+  const all = (entries ?? []).map(dto);
+  return { tills: all.filter((e) => e.kind === "register"), bridges: all.filter((e) => e.kind === "bridge"), others: all.filter((e) => e.kind !== "register" && e.kind !== "bridge") };
 }

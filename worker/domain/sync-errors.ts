@@ -223,15 +223,32 @@ const deviceDto = (d: DeviceRow, now: number) => {
   };
 };
 
-/** The devices that sync a store's data (paired, not revoked). */
-const syncingDevices = (scope: TenantScope) =>
-  scope.select(devices, inArray(devices.kind, ["register", "store", "sync"]), isNull(devices.revokedAt), isNull(devices.deletedAt), sql`${devices.credentialHash} IS NOT NULL`);
+/** The devices that sync a store's data (paired, not revoked), of one store or all. */
+export const syncingDevices = (scope: TenantScope, storeId?: string) =>
+  scope.select(devices, inArray(devices.kind, ["register", "store", "sync"]), isNull(devices.revokedAt), isNull(devices.deletedAt), sql`${devices.credentialHash} IS NOT NULL`, storeId ? eq(devices.storeId, storeId) : undefined);
 
-const pendingCounts = (scope: TenantScope) =>
+export const pendingCounts = (scope: TenantScope) =>
   rawStatement(scope.db, sql`SELECT store_id AS storeId, device_id AS deviceId, kind, count(*) AS n FROM ${P}
     WHERE tenant_id = ${scope.tenantId} AND status = 'pending' GROUP BY store_id, device_id, kind`);
 
 type CountRow = { storeId: string; deviceId: string | null; kind: string; n: number };
+
+const latest = (values: (number | null)[]) => values.reduce<number | null>((m, v) => (v !== null && (m === null || v > m) ? v : m), null);
+
+/** A store's sync state from its devices' rows and the tenant's pending counts (both read by the caller's batch). */
+export function syncStateOf(store: { id: string; code: string; name: string }, deviceRows: unknown[], countRows: unknown[], now: number): SyncStoreState {
+  const own = (deviceRows as DeviceRow[]).filter((d) => d.storeId === store.id);
+  const counts = (countRows as CountRow[]).filter((c) => c.storeId === store.id);
+  const sum = (kind: string) => counts.filter((c) => c.kind === kind).reduce((s, c) => s + Number(c.n), 0);
+  const contact = latest(own.map(lastContact));
+  return {
+    storeId: store.id, storeCode: store.code, storeName: store.name,
+    lastPullAt: toIsoOrNull(latest(own.map((d) => d.lastPullAt))), lastPushAt: toIsoOrNull(latest(own.map((d) => d.lastPushAt))), lastContactAt: toIsoOrNull(contact),
+    online: contact !== null && now - contact < SYNC_OFFLINE_AFTER_MS,
+    pendingErrors: sum("rejected"), pendingFlags: sum("flagged"),
+    devices: own.map((d) => deviceDto(d, now)),
+  };
+}
 
 /** Every store the caller holds sync.view in: last pull, last push, pending entries, online (contact in 15 minutes). */
 export async function syncDashboard(ctx: ServiceContext, now: number): Promise<{ generatedAt: string; stores: SyncStoreState[] }> {
@@ -241,23 +258,7 @@ export async function syncDashboard(ctx: ServiceContext, now: number): Promise<{
     syncingDevices(scope),
     pendingCounts(scope),
   ]);
-  const counts = countRows as unknown as CountRow[];
-  const sum = (storeId: string, kind: string) => counts.filter((c) => c.storeId === storeId && c.kind === kind).reduce((s, c) => s + Number(c.n), 0);
-  const max = (values: (number | null)[]) => values.reduce<number | null>((m, v) => (v !== null && (m === null || v > m) ? v : m), null);
-  return {
-    generatedAt: toIso(now),
-    stores: storeRows.map((s) => {
-      const own = (deviceRows as DeviceRow[]).filter((d) => d.storeId === s.id);
-      const contact = max(own.map(lastContact));
-      return {
-        storeId: s.id, storeCode: s.code, storeName: s.name,
-        lastPullAt: toIsoOrNull(max(own.map((d) => d.lastPullAt))), lastPushAt: toIsoOrNull(max(own.map((d) => d.lastPushAt))), lastContactAt: toIsoOrNull(contact),
-        online: contact !== null && now - contact < SYNC_OFFLINE_AFTER_MS,
-        pendingErrors: sum(s.id, "rejected"), pendingFlags: sum(s.id, "flagged"),
-        devices: own.map((d) => deviceDto(d, now)),
-      };
-    }),
-  };
+  return { generatedAt: toIso(now), stores: storeRows.map((s) => syncStateOf(s, deviceRows, countRows as unknown[], now)) };
 }
 
 /** The syncing device's own view: its sync columns, its store's pending entries, and its own newest ones. */

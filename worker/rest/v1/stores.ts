@@ -5,6 +5,7 @@ import { DashboardQuery, StoreDashboard } from "../../../schema/contracts/report
 import { storeDashboard } from "../../domain/store-dashboard";
 import { createStore, getStore, listStores, updateStore } from "../../domain/stores";
 import { route } from "../../http/route";
+import { storeHub } from "../../store/hub-client";
 import { serviceContext } from "./context";
 
 const tag = "Stores";
@@ -27,11 +28,11 @@ export const storeRoutes = [
   }),
   route({
     method: "get", path: "/stores/dashboard", tag, auth: "user", permission: "stores.view",
-    summary: "Store dashboard: today's sales, open registers, low stock (sync state and connected devices: null until the sync work fills them)",
+    summary: "Store dashboard: today's sales, open registers, low stock, sync state and the tills and bridges connected",
     description: "The store you are signed into, or store_id (stores.view needed there). Today is the store's local date. Money in integer minor units, quantities in thousandths.",
     query: DashboardQuery, response: StoreDashboard,
     errors: { 403: "MISSING_PERMISSION_IN_STORE: you lack stores.view in store_id", 404: "NOT_FOUND: store_id is not a store of your tenant" },
-    handler: (c, { query }) => storeDashboard(serviceContext(c), query.store_id),
+    handler: (c, { query }) => storeDashboard(serviceContext(c), query.store_id, (storeId) => storeHub(c.env, c.get("actor").tenantId, storeId).presence()),
   }),
   route({
     method: "get", path: "/stores/:id", tag, auth: "user", permission: "stores.view",
