@@ -2,15 +2,23 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { random } from "./registers-fixtures";
 import { ADMIN_PASSWORD, api, createTenant, type TestTenant } from "./helpers";
 import {
-  byKey, expectedReports, keepSignedIn, localDayHour, only, reportCatalogue, returnSale, sellTemplate, storeWithTill, template,
-  voidSale, type BasketLine, type PayMode, type ReportCatalogue, type SentSale, type StoreFixture, type Template, type Till,
+  byKey, divRound, expectedReports, keepSignedIn, localDayHour, only, reportCatalogue, returnSale, sellTemplate, storeWithTill, sum, template,
+  voidSale, type BasketLine, type PayMode, type ProductFixture, type ReportCatalogue, type SentSale, type StoreFixture, type Template, type Till,
 } from "./reports-fixtures";
 
 /**
  * A scripted month of the back office: two stores (Stockholm and New York), SALES sales over 30 days from
  * 15 October 2026, across both stores' end of summer time (25 October in Stockholm, 1 November in New York),
- * with returns and voids, sold through POST /api/v1/sales by four tills. Every report then equals the figures
- * worked out here from what was sent, to the öre.
+ * with returns and voids, sold through POST /api/v1/sales by four tills. Then the month's stock work, through HTTP
+ * as the back office does it: a transfer from Stockholm to New York received one line short, a purchase order to
+ * New York received in two parts (moving the products' cost price to the moving average), and a stock count in
+ * Stockholm with differences, posted between the two receipts. Every report, stock level and cost then equals the
+ * figures worked out here from what was sent, to the öre.
+ *
+ * Time: the sales carry their own `soldAt`; the stock documents have no date of their own in the API, so they run
+ * after the selling, at the real time of the test run (their movements and levels are "now"; the purchase order's
+ * expected delivery date is in the month). Sales lines keep the cost price of their sale, so the receipts, which
+ * come after every sale, return and void, do not move the sales reports' costs.
  *
  * Speed: a sale is one POST of a body quoted once per basket and payment mode (the quotes are the catalogue's
  * word on prices and taxes); the tills post in parallel.
@@ -22,6 +30,8 @@ const VOIDS = 60;
 const DAYS = 30;
 const FIRST_DAY = Date.parse("2026-10-15T00:00:00Z");
 const PARALLEL = 8;
+/** Units each product starts the month with in each store (more than a month sells). */
+const START_UNITS = 4000;
 
 async function inParallel<T>(n: number, jobs: (() => Promise<T>)[]): Promise<T[]> {
   const out: T[] = new Array(jobs.length);
@@ -46,12 +56,40 @@ describe("a month in the back office", () => {
   const expected = (f: { from?: string; to?: string; storeIds?: string[] } = {}) =>
     expectedReports(sales, stores, cat, { cashiers }, { from: f.from, to: f.to, storeIds: f.storeIds ?? stores.map((s) => s.id) });
 
+  // Stock, worked out from what was sent: what was booked besides the sales (starting stock, transfer, receipts,
+  // count), less what the completed sales took (a return's negative lines give back; a voided sale or return is
+  // not completed, its void having restored what it moved), and each product's cost price as the receipts move it.
+  const booked = new Map<string, number>();
+  const book = (storeId: string, productId: string, quantity: number) => booked.set(`${storeId}:${productId}`, (booked.get(`${storeId}:${productId}`) ?? 0) + quantity);
+  const levelOf = (storeId: string, productId: string) =>
+    (booked.get(`${storeId}:${productId}`) ?? 0) - sum(sales.filter((s) => s.storeId === storeId && s.status === "completed").flatMap((s) => s.lines).filter((l) => l.product.id === productId), (l) => l.quantity);
+  const costNow = new Map<string, number>();
+  /** README "Back office: stock": the weighted average of the tenant's stock on hand (below zero as none) at its cost and what arrived at its cost, rounded half up. */
+  const receive = (productId: string, quantity: number, unitCost: number) => {
+    const onHand = Math.max(0, sum(stores, (s) => levelOf(s.id, productId)));
+    costNow.set(productId, Math.floor((2 * (onHand * costNow.get(productId)! + quantity * unitCost) + (onHand + quantity)) / (2 * (onHand + quantity))));
+  };
+  const docs: { transfer?: any; receipts: any[]; count?: any; countLines?: any[]; countValue?: number } = { receipts: [] };
+  const ok = async (method: string, path: string, body: unknown, status = 200) => {
+    const res = await api(method, `/api/v1${path}`, { token: t.adminToken, body });
+    if (res.status !== status) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.json)}`);
+    return res.json.data;
+  };
+
   beforeAll(async () => {
     const started = Date.now();
     t = await createTenant();
     cat = await reportCatalogue(t);
     shops.push(await storeWithTill(t, null, 2), await storeWithTill(t, { code: "NY1", timeZone: "America/New_York" }, 2));
     stores = shops.map((s) => s.store).sort((x, y) => x.code.localeCompare(y.code));
+    const [stockholm, newYork] = [shops[0]!.store, shops[1]!.store];
+    for (const p of cat.products) costNow.set(p.id, p.costPrice);
+    // the stock each store starts the month with, booked in as received
+    for (const s of stores) {
+      const lines = cat.products.map((p, i) => ({ productId: p.id, quantity: (START_UNITS + 100 * i) * 1000 }));
+      await ok("POST", "/inventory/adjustments", { storeId: s.id, reason: "received", lines }, 201);
+      for (const l of lines) book(s.id, l.productId, l.quantity);
+    }
     for (const s of shops) for (const till of s.tills) cashiers.set(till.cashierId, till.username);
     const rng = random(20261015);
 
@@ -111,10 +149,49 @@ describe("a month in the back office", () => {
     }));
     // A return voided too: its refund is taken back, the sale counts again.
     await voidSale(tillOf.get(returns[0]!.cashierId)!.till.token, returns[0]!);
-    // the reports are read by the administrator, signed in afresh (access tokens last five minutes)
+    // the back office works and reads the reports as the administrator, signed in afresh (access tokens last five minutes)
     const login = await api("POST", "/api/v1/auth/login", { body: { tenant: t.slug, username: "admin", password: ADMIN_PASSWORD } });
     t.adminToken = login.json.data.accessToken;
-    console.log(`month: set up in ${((quoted - started) / 1000).toFixed(1)} s, ${SALES} sales in ${((selling - quoted) / 1000).toFixed(1)} s, returns and voids in ${((Date.now() - selling) / 1000).toFixed(1)} s`);
+    const stockStarted = Date.now();
+
+    // A transfer from Stockholm to New York: 40 coffees and 12 mugs sent, 10 mugs arrive (two broken on the way).
+    const product = (name: string) => cat.products.find((p) => p.name === name)!;
+    const [coffee, mug, battery, sweets, newspaper] = ["Coffee", "Mug", "Battery", "Sweets", "Newspaper"].map(product) as [ProductFixture, ProductFixture, ProductFixture, ProductFixture, ProductFixture];
+    const transfer = await ok("POST", "/transfers", { fromStoreId: stockholm.id, toStoreId: newYork.id, notes: "Month's top-up", lines: [{ productId: coffee.id, quantity: 40_000 }, { productId: mug.id, quantity: 12_000 }] }, 201);
+    await ok("PUT", `/transfers/${transfer.id}/send`, {});
+    book(stockholm.id, coffee.id, -40_000);
+    book(stockholm.id, mug.id, -12_000);
+    docs.transfer = await ok("PUT", `/transfers/${transfer.id}/receive`, { lines: [{ productId: mug.id, receivedQuantity: 10_000, reason: "Two broken on the way" }] });
+    book(newYork.id, coffee.id, 40_000);
+    book(newYork.id, mug.id, 10_000);
+
+    // A purchase order to New York: 200 coffees at 8.20 and 30 batteries at 41.00, received 120 + 30, then the other 80.
+    const supplierId = (await ok("POST", "/suppliers", { name: "Rosteriet AB" }, 201)).id;
+    const po = await ok("POST", "/purchase-orders", {
+      supplierId, storeId: newYork.id, expectedDeliveryDate: "2026-11-05",
+      lines: [{ productId: coffee.id, quantity: 200_000, unitCost: 820 }, { productId: battery.id, quantity: 30_000, unitCost: 4100 }],
+    }, 201);
+    for (const step of ["submit", "approve", "send"]) await ok("PATCH", `/purchase-orders/${po.id}/${step}`, {});
+    const [coffeeLine, batteryLine] = po.lines;
+    docs.receipts.push(await ok("PATCH", `/purchase-orders/${po.id}/receive`, { lines: [{ lineId: coffeeLine.id, quantity: 120_000 }, { lineId: batteryLine.id, quantity: 30_000 }], note: "First pallet" }));
+    receive(coffee.id, 120_000, 820);
+    receive(battery.id, 30_000, 4100);
+    book(newYork.id, coffee.id, 120_000);
+    book(newYork.id, battery.id, 30_000);
+
+    // A count of Stockholm between the receipts: three coffees missing, 250 g more sweets than booked, the newspapers as booked.
+    const count = await ok("POST", "/stock-counts", { storeId: stockholm.id, notes: "Month end" }, 201);
+    const counted: [ProductFixture, number][] = [[coffee, -3_000], [sweets, 250], [newspaper, 0]];
+    docs.countLines = counted.map(([p, difference]) => ({ productId: p.id, expectedQuantity: levelOf(stockholm.id, p.id), countedQuantity: levelOf(stockholm.id, p.id) + difference, difference }));
+    docs.countValue = sum(counted, ([p, difference]) => divRound(difference * costNow.get(p.id)!, 1000));
+    await ok("PUT", `/stock-counts/${count.id}/lines`, { lines: docs.countLines.map((l) => ({ productId: l.productId, countedQuantity: l.countedQuantity })) });
+    docs.count = await ok("PUT", `/stock-counts/${count.id}/post`, {});
+    for (const [p, difference] of counted) book(stockholm.id, p.id, difference);
+
+    docs.receipts.push(await ok("PATCH", `/purchase-orders/${po.id}/receive`, { lines: [{ lineId: coffeeLine.id, quantity: 80_000 }], note: "The rest" }));
+    receive(coffee.id, 80_000, 820);
+    book(newYork.id, coffee.id, 80_000);
+    console.log(`month: set up in ${((quoted - started) / 1000).toFixed(1)} s, ${SALES} sales in ${((selling - quoted) / 1000).toFixed(1)} s, returns and voids in ${((stockStarted - selling) / 1000).toFixed(1)} s, stock work in ${((Date.now() - stockStarted) / 1000).toFixed(1)} s`);
   }, 300_000);
 
   it("spans both stores' change of clocks and local dates that are not the UTC date", () => {
@@ -197,6 +274,66 @@ describe("a month in the back office", () => {
     const hours = await get(`/analytics/hourly?outletId=${stockholm.id}&year=2026&month=10&day=25`);
     for (const h of ed.period.hour) expect(hours.json.data.hours[Number(h.period)]).toMatchObject({ salesCount: h.salesCount, returnsCount: h.returnsCount, voidsCount: h.voidsCount, totalDue: h.totalDue, net: h.net });
     expect(hours.json.data.hours.reduce((n: number, h: any) => n + h.totalDue, 0)).toBe(ed.total.totalDue);
+  });
+
+  it("the stock documents: the transfer's short line, the two receipts, the count's differences at cost", () => {
+    const mug = cat.products.find((p) => p.name === "Mug")!;
+    expect(docs.transfer).toMatchObject({ status: "received" });
+    expect(docs.transfer.lines.map((l: any) => only(l, ["productId", "quantity", "receivedQuantity", "discrepancy", "discrepancyReason"]))).toEqual([
+      { productId: cat.products.find((p) => p.name === "Coffee")!.id, quantity: 40_000, receivedQuantity: 40_000, discrepancy: 0, discrepancyReason: null },
+      { productId: mug.id, quantity: 12_000, receivedQuantity: 10_000, discrepancy: -2_000, discrepancyReason: "Two broken on the way" },
+    ]);
+    expect(docs.receipts.map((r) => r.status)).toEqual(["partially_received", "received"]);
+    expect(docs.receipts[1].lines.map((l: any) => l.receivedQuantity)).toEqual([200_000, 30_000]);
+    expect(docs.count).toMatchObject({ status: "posted", countedLines: docs.countLines!.length, differenceValue: docs.countValue });
+  });
+
+  it("every product's stock in each store: the start, less the sales, plus the returns, the voids undone, the transfer, the receipts and the count", async () => {
+    for (const s of stores) {
+      const res = await get(`/inventory?store_id=${s.id}&pageSize=200`);
+      expect(byKey(res.json.data.map((r: any) => only(r, ["productId", "quantity"])), (r: any) => r.productId), s.code)
+        .toEqual(byKey(cat.products.map((p) => ({ productId: p.id, quantity: levelOf(s.id, p.id) })), (r) => r.productId));
+    }
+    // the count found its lines where the test had them: the snapshot is the level after the month's sales and the transfer
+    const countLines = await get(`/stock-counts/${docs.count.id}/lines?counted=true&pageSize=200`);
+    expect(byKey(countLines.json.data.map((l: any) => only(l, ["productId", "expectedQuantity", "countedQuantity", "difference"])), (r: any) => r.productId))
+      .toEqual(byKey(docs.countLines!, (r) => r.productId));
+  });
+
+  it("cost prices after the two receipts are the moving average worked out here; the products not received keep theirs", async () => {
+    const moved = cat.products.filter((p) => costNow.get(p.id) !== p.costPrice).map((p) => p.name).sort();
+    expect(moved).toEqual(["Battery", "Coffee"]);
+    for (const p of cat.products) expect((await get(`/products/${p.id}`)).json.data.costPrice, p.name).toBe(costNow.get(p.id));
+  });
+
+  it("inventory value per store and product: quantity × cost price and × sell price, thousandths divided out per row", async () => {
+    const keys = ["storeId", "productId", "quantity", "costPrice", "costValue", "sellPrice", "retailValue"];
+    const rowsOf = (storeIds: string[]) => storeIds.flatMap((storeId) => cat.products.map((p) => {
+      const quantity = levelOf(storeId, p.id);
+      return { storeId, productId: p.id, quantity, costPrice: costNow.get(p.id)!, costValue: divRound(quantity * costNow.get(p.id)!, 1000), sellPrice: p.price, retailValue: divRound(quantity * p.price, 1000) };
+    })).filter((r) => r.quantity !== 0);
+    for (const storeIds of [stores.map((s) => s.id), ...stores.map((s) => [s.id])]) {
+      const res = await get(`/reports/inventory-value${storeIds.length === 1 ? `?store_id=${storeIds[0]}` : ""}`);
+      const e = rowsOf(storeIds);
+      expect(byKey(res.json.data.rows.map((r: any) => only(r, keys)), (r: any) => r.storeId + r.productId)).toEqual(byKey(e, (r) => r.storeId + r.productId));
+      expect(res.json.data.totals).toEqual({ quantity: sum(e, (r) => r.quantity), costValue: sum(e, (r) => r.costValue), retailValue: sum(e, (r) => r.retailValue) });
+    }
+  });
+
+  it("inventory turnover per product: the month's cost of goods sold (at each sale's cost) against the stock now at its cost price", async () => {
+    for (const storeIds of [stores.map((s) => s.id), ...stores.map((s) => [s.id])]) {
+      const sold = new Map(expected({ storeIds }).products.map((p) => [p.productId, p]));
+      const rows = cat.products.map((p) => {
+        const stockQuantity = sum(storeIds, (id) => levelOf(id, p.id));
+        const stockValue = divRound(stockQuantity * costNow.get(p.id)!, 1000);
+        const costOfGoodsSold = sold.get(p.id)?.cost ?? 0;
+        return { productId: p.id, quantitySold: sold.get(p.id)?.quantity ?? 0, costOfGoodsSold, stockQuantity, stockValue, turnover: stockValue > 0 ? divRound(costOfGoodsSold * 1000, stockValue) : null };
+      });
+      const res = await get(`/reports/inventory-turnover${storeIds.length === 1 ? `?store_id=${storeIds[0]}` : ""}`);
+      expect(byKey(res.json.data.rows.map((r: any) => only(r, Object.keys(rows[0]!))), (r: any) => r.productId)).toEqual(byKey(rows, (r) => r.productId));
+      const totals = { quantitySold: sum(rows, (r) => r.quantitySold), costOfGoodsSold: sum(rows, (r) => r.costOfGoodsSold), stockQuantity: sum(rows, (r) => r.stockQuantity), stockValue: sum(rows, (r) => r.stockValue) };
+      expect(res.json.data.totals).toEqual({ ...totals, turnover: divRound(totals.costOfGoodsSold * 1000, totals.stockValue) });
+    }
   });
 
   it("CSV of the month's product performance matches its JSON", async () => {

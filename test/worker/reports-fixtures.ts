@@ -194,8 +194,9 @@ export function localDayHour(at: number, timeZone: string) {
   return { date: `${parts.year}-${parts.month}-${parts.day}`, hour: Number(parts.hour) };
 }
 
-const divRound = (a: number, b: number) => Math.sign(a) * Math.floor((Math.abs(a) * 2 + b) / (2 * b));
-const sum = <T>(xs: T[], f: (x: T) => number) => xs.reduce((s, x) => s + f(x), 0);
+/** a / b rounded half away from zero. */
+export const divRound = (a: number, b: number) => Math.sign(a) * Math.floor((Math.abs(a) * 2 + b) / (2 * b));
+export const sum = <T>(xs: T[], f: (x: T) => number) => xs.reduce((s, x) => s + f(x), 0);
 export const lineCost = (l: SentLine) => divRound(l.product.costPrice * l.quantity, 1000);
 
 export interface Filter { from?: string; to?: string; storeIds: string[] }
