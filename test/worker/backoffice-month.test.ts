@@ -320,16 +320,19 @@ describe("a month in the back office", () => {
     }
   });
 
-  it("inventory turnover per product: the month's cost of goods sold (at each sale's cost) against the stock now at its cost price", async () => {
-    for (const storeIds of [stores.map((s) => s.id), ...stores.map((s) => [s.id])]) {
-      const sold = new Map(expected({ storeIds }).products.map((p) => [p.productId, p]));
+  it("inventory turnover per product: the cost of goods sold in the dates (at each sale's cost) against the stock now at its cost price", async () => {
+    const all = stores.map((s) => s.id);
+    for (const f of [{ storeIds: all }, ...stores.map((s) => ({ storeIds: [s.id] })), { storeIds: all, from: "2026-11-01", to: "2026-11-30" }]) {
+      const { storeIds } = f;
+      const sold = new Map(expected(f).products.map((p) => [p.productId, p]));
       const rows = cat.products.map((p) => {
         const stockQuantity = sum(storeIds, (id) => levelOf(id, p.id));
         const stockValue = divRound(stockQuantity * costNow.get(p.id)!, 1000);
         const costOfGoodsSold = sold.get(p.id)?.cost ?? 0;
         return { productId: p.id, quantitySold: sold.get(p.id)?.quantity ?? 0, costOfGoodsSold, stockQuantity, stockValue, turnover: stockValue > 0 ? divRound(costOfGoodsSold * 1000, stockValue) : null };
       });
-      const res = await get(`/reports/inventory-turnover${storeIds.length === 1 ? `?store_id=${storeIds[0]}` : ""}`);
+      const q = new URLSearchParams({ ...(storeIds.length === 1 ? { store_id: storeIds[0]! } : {}), ...(f.from ? { date_from: f.from, date_to: f.to! } : {}) });
+      const res = await get(`/reports/inventory-turnover?${q}`);
       expect(byKey(res.json.data.rows.map((r: any) => only(r, Object.keys(rows[0]!))), (r: any) => r.productId)).toEqual(byKey(rows, (r) => r.productId));
       const totals = { quantitySold: sum(rows, (r) => r.quantitySold), costOfGoodsSold: sum(rows, (r) => r.costOfGoodsSold), stockQuantity: sum(rows, (r) => r.stockQuantity), stockValue: sum(rows, (r) => r.stockValue) };
       expect(res.json.data.totals).toEqual({ ...totals, turnover: divRound(totals.costOfGoodsSold * 1000, totals.stockValue) });
