@@ -12,9 +12,9 @@ import { mulDiv, num, ratio, readReport, sumOf, type Row } from "./reports-scope
  * thousand grouped rows for a year of a busy store. Figures are integer sums of what each sale wrote in its own
  * batch; shares and averages are integer divisions rounded half away from zero.
  *
- * Cost of stock (inventory value, turnover) is the product's cost price for now: purchase-order receipts will keep
- * a moving-average cost in the stock ledger, and these two reports will read it from there. Margins use the cost
- * price stored on each sale line (the product's cost as of the sale).
+ * Cost of stock (inventory value, turnover) is the product's cost price, which purchase-order receipts keep as a
+ * moving average (each stock movement also records it, average_cost, for valuing stock as of a past date). Margins
+ * use the cost price stored on each sale line (the product's cost as of the sale).
  */
 
 const SALE_FIGURES = ["salesCount", "salesTotal", "returnsCount", "returnsTotal", "voidsCount", "voidsTotal", "net", "tax", "gross", "discount", "quantity", "lines"] as const;
@@ -244,8 +244,7 @@ export async function departmentSales(ctx: ServiceContext, q: ReportQuery): Prom
 
 /**
  * Per product: the cost of what was sold in the dates (at the sale's cost), against the stock it has now at the
- * product's cost price; turnover is their ratio in thousandths. Stock is the stores' current level: the ledger's
- * moving-average cost and past levels come with purchase-order receipts.
+ * product's cost price; turnover is their ratio in thousandths. Stock is the stores' current level.
  */
 export async function inventoryTurnover(ctx: ServiceContext, q: ReportQuery): Promise<Answer<typeof InventoryTurnover>> {
   const read = await readReport(ctx, "reports.view_global", q, (w) => [
