@@ -70,3 +70,16 @@ describe("OpenAPI document: error answers", () => {
     expect(operation("get", "/auth/me").responses["429"]).toBeUndefined();
   });
 });
+
+describe("OpenAPI document: who may call each route", () => {
+  it("names the device credential where a device calls, and either it or a token where a till syncs", async () => {
+    const doc = (await api("GET", "/api/v1/openapi.json")).json;
+    expect(doc.components.securitySchemes.deviceCredential).toEqual(expect.objectContaining({ type: "apiKey", in: "header", name: "X-Device-Credential" }));
+    expect(doc.paths["/api/v1/devices/current"].get.security).toEqual([{ deviceCredential: [] }]);
+    for (const [path, method] of [["/api/v1/sync/pull", "get"], ["/api/v1/sync/push", "post"], ["/api/v1/sync/status", "get"], ["/api/v1/sync/ws", "get"]] as const) {
+      expect(doc.paths[path][method].security, path).toEqual([{ deviceCredential: [] }, { bearerAuth: [] }]);
+    }
+    expect(doc.paths["/api/v1/sync/dashboard"].get.security).toEqual([{ bearerAuth: [] }]);
+    expect(doc.paths["/api/v1/auth/login"].post.security).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ErrorEnvelope } from "../../schema/contracts/common";
-import type { MountedRoute } from "../http/route";
+import { DEVICE_CREDENTIAL_HEADER } from "../../schema/contracts/devices";
+import type { AuthKind, MountedRoute } from "../http/route";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -65,6 +66,19 @@ function successSchema(route: MountedRoute["def"]): JsonSchema {
 }
 
 /** The OpenAPI 3.1 document, generated from the same route definitions and zod schemas that validate requests. */
+/** Who may call a route, as OpenAPI says it: any one entry of the list is enough. */
+function securityOf(auth: AuthKind) {
+  switch (auth) {
+    case "user": return [{ bearerAuth: [] }];
+    case "operator": return [{ operatorSecret: [] }];
+    case "device": return [{ deviceCredential: [] }];
+    // a store's device on its own credential, or a till's token (a session started at an enrolled device)
+    case "sync":
+    case "socket": return [{ deviceCredential: [] }, { bearerAuth: [] }];
+    case "public": return [];
+  }
+}
+
 export function openApiDocument(routes: MountedRoute[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
@@ -95,7 +109,7 @@ export function openApiDocument(routes: MountedRoute[]) {
       summary: def.summary,
       ...(def.description ? { description: def.description } : {}),
       ...(def.permission ? { "x-permission": def.permission } : {}),
-      security: def.auth === "user" ? [{ bearerAuth: [] }] : def.auth === "operator" ? [{ operatorSecret: [] }] : [],
+      security: securityOf(def.auth),
       parameters: [
         ...parameters(def.params, "path"),
         ...parameters(def.query, "query"),
@@ -119,6 +133,7 @@ export function openApiDocument(routes: MountedRoute[]) {
       securitySchemes: {
         bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "Access token from /api/v1/auth/login, pin-login or refresh" },
         operatorSecret: { type: "http", scheme: "bearer", description: "The platform operator secret (OPERATOR_SECRET)" },
+        deviceCredential: { type: "apiKey", in: "header", name: DEVICE_CREDENTIAL_HEADER, description: "An enrolled device's credential (dvc_…), from POST /api/v1/devices/pair" },
       },
       schemas: { Error: jsonSchema(ErrorEnvelope, "output") },
     },
