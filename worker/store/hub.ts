@@ -14,7 +14,7 @@ import type { RegisterCopies } from "../domain/sync-push-records";
 import type { Env } from "../env";
 import { D1Meter } from "../http/d1-meter";
 import { ApiError, conflict } from "../http/errors";
-import type { PresenceEntry } from "../../schema/sync/messages";
+import { SYNC_CLOSE, type PresenceEntry } from "../../schema/sync/messages";
 import { watchChangeFeed } from "../sync/change-watch";
 import { toHubError, type HubCaller, type HubReply } from "./hub-protocol";
 import { HubSockets } from "./hub-sockets";
@@ -71,6 +71,11 @@ export class StoreHub extends DurableObject<Env> {
   /** A committed change concerns this store up to `seq`: its pulling clients are told. Answers how many. */
   async notify(seq: number): Promise<number> {
     return this.sockets.notify(seq);
+  }
+
+  /** A device of this store was revoked: its open sockets close now (4010), not at the next check. Answers how many. */
+  async disconnectDevice(deviceId: string): Promise<number> {
+    return this.sockets.closeDevice(deviceId, SYNC_CLOSE.REVOKED, "this device was revoked or its store deactivated");
   }
 
   /** Which tills, bridges and sync clients are connected, and since when. */

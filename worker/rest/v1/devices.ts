@@ -6,6 +6,7 @@ import {
 } from "../../../schema/contracts/devices";
 import { createDevice, createRegister, listDevices, listRegisters, pairDevice, repairRegister, revokeDevice, updateRegister } from "../../domain/devices";
 import { route } from "../../http/route";
+import { storeHub } from "../../store/hub-client";
 import { serviceContext } from "./context";
 
 const tag = "Devices";
@@ -61,7 +62,12 @@ export const deviceRoutes = [
     description: "Its credential stops working and every session started from it ends at once. Revoking a revoked device changes nothing. Needs stores.edit in the device's store too.",
     params: IdParams, response: Device,
     errors: { 403: "MISSING_PERMISSION_IN_STORE: you lack stores.edit in the device's store" },
-    handler: (c, { params }) => revokeDevice(serviceContext(c), params.id),
+    handler: async (c, { params }) => {
+      const device = await revokeDevice(serviceContext(c), params.id);
+      // Its sockets on the store's hub close at once, after the answer (the hub's own check would take up to a minute).
+      c.executionCtx.waitUntil(storeHub(c.env, c.get("actor").tenantId, device.storeId).disconnectDevice(device.id).catch(() => 0));
+      return device;
+    },
   }),
   route({
     method: "get", path: "/devices/current", tag, auth: "device",
