@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { SOCKET_CLIENT_KINDS } from "../sync/messages";
 import { Id, Timestamp } from "./common";
+import { SyncStoreState } from "./sync-push";
 
 /**
  * The back-office reports (spec 002, Reports) and the sales analytics (spec 001, SaleController). Every figure
@@ -173,17 +174,8 @@ export const StoreDashboard = z.object({
     /** The first 50, lowest stock first. */
     items: z.array(z.object({ productId: Id, sku: z.string(), name: z.string(), quantity: int, reorderPoint: int.nullable() })),
   }),
-  /** The store's sync state: its syncing devices' last pull, push and contact, offline after 15 minutes without any. */
-  sync: z.object({
-    lastPullAt: Timestamp.nullable(),
-    lastPushAt: Timestamp.nullable(),
-    lastContactAt: Timestamp.nullable(),
-    online: z.boolean(),
-    /** Records pushed by the store's devices that were refused and wait in the sync error queue. */
-    pendingErrors: z.int(),
-    /** Records applied but flagged for a person to look at (e.g. a cashier deactivated since the sale). */
-    pendingFlags: z.int(),
-  }),
+  /** The store's sync state, as GET /sync/dashboard shows it (without the device list): offline after 15 minutes. */
+  sync: SyncStoreState.omit({ storeId: true, storeCode: true, storeName: true, devices: true }),
   /** The devices connected to the store's hub right now (its live sockets), tills and bridges apart. */
   connectedDevices: z.object({
     tills: z.array(ConnectedDevice),

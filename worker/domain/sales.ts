@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, isNull, lt, sql, type SQL } from "drizzle-orm";
 import type { CreateSaleBody, Sale } from "../../schema/contracts/sales";
 import {
   customers, devices, registers, registerSessions, salePayments, saleLines, saleLineTaxes, sales, salesReps, stores, tenants, tenders,
@@ -124,13 +124,18 @@ function originalReads(scope: TenantScope, originalSaleId: string | undefined) {
   return [
     scope.select(sales, eq(sales.id, id)),
     scope.select(saleLines, eq(saleLines.saleId, id)),
-    scope.db
-      .select({ originalLineId: saleLines.originalLineId, returned: sql<number>`sum(${saleLines.quantity})`.as("returned") })
-      .from(saleLines)
-      .innerJoin(sales, eq(sales.id, saleLines.saleId))
-      .where(and(eq(saleLines.tenantId, scope.tenantId), eq(sales.originalSaleId, id), eq(sales.status, "completed")))
-      .groupBy(saleLines.originalLineId),
+    returnedByLine(scope, eq(sales.originalSaleId, id)),
   ];
+}
+
+/** What completed returns of the sales `originals` names have taken back, per original line (negative quantities). */
+export function returnedByLine(scope: TenantScope, originals: SQL) {
+  return scope.db
+    .select({ originalLineId: saleLines.originalLineId, returned: sql<number>`sum(${saleLines.quantity})`.as("returned") })
+    .from(saleLines)
+    .innerJoin(sales, eq(sales.id, saleLines.saleId))
+    .where(and(eq(saleLines.tenantId, scope.tenantId), originals, eq(sales.status, "completed")))
+    .groupBy(saleLines.originalLineId);
 }
 
 export interface SaleRequest {

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { StoreDashboard } from "../../schema/contracts/reports";
+import type { SyncStoreState } from "../../schema/contracts/sync-push";
 import { rawStatement, type Statement } from "../db/batch";
 import type { ServiceContext } from "./context";
 import { accessQuery } from "./grants";
@@ -77,11 +78,14 @@ export async function storeDashboard(ctx: ServiceContext, storeId: string | unde
       count: num(lowCount![0]?.n),
       items: lowRows!.map((r) => ({ productId: String(r.id), sku: String(r.sku), name: String(r.name), quantity: num(r.quantity), reorderPoint: r.reorder_point === null ? null : num(r.reorder_point) })),
     },
-    sync: (({ lastPullAt, lastPushAt, lastContactAt, online, pendingErrors, pendingFlags }) => ({ lastPullAt, lastPushAt, lastContactAt, online, pendingErrors, pendingFlags }))(
-      syncStateOf(store, deviceRows!, countRows!, request.now),
-    ),
+    sync: syncSummary(syncStateOf(store, deviceRows!, countRows!, request.now)),
     connectedDevices: connected(await presence),
   };
+}
+
+/** A store's sync state without its identity and device list (the dashboard names the store already). */
+function syncSummary({ storeId: _id, storeCode: _code, storeName: _name, devices: _devices, ...state }: SyncStoreState) {
+  return state;
 }
 
 /** The hub's sockets by kind; none when the hub could not be asked (the dashboard still answers). */

@@ -1,4 +1,4 @@
-import { and, eq, isNull, or, sql } from "drizzle-orm";
+import { eq, isNull, or, sql } from "drizzle-orm";
 import type { PushItem } from "../../schema/contracts/sync-push";
 import {
   customers, idempotencyRecords, registers, registerSessions, roles, saleLines, sales, salesReps, stores, taxRates, tenants, tenders, users, userStoreRoles,
@@ -9,7 +9,7 @@ import type { TenantScope } from "../db/tenant-scope";
 import { inJson } from "./references";
 import { sessionsQuery, type SessionRow } from "./register-sessions";
 import { catalogueReads, type Catalogue } from "./sale-pricing";
-import type { LineRow, SaleRow, TenderRow } from "./sales";
+import { returnedByLine, type LineRow, type SaleRow, type TenderRow } from "./sales";
 
 /**
  * Everything a push's records need to be checked, read in one D1 round trip whatever the number of records: the
@@ -82,12 +82,7 @@ export function pushReads(scope: TenantScope, storeId: string, items: PushItem[]
       sql`${registerSessions.id} IN (SELECT s.session_id FROM sales s WHERE s.tenant_id = ${scope.tenantId} AND ${inJson(sql`s.id`, targetSaleIds)})`)),
     scope.select(sales, inJson(sales.id, allSaleIds)),
     scope.select(saleLines, inJson(saleLines.saleId, targetSaleIds)),
-    scope.db
-      .select({ originalLineId: saleLines.originalLineId, returned: sql<number>`sum(${saleLines.quantity})`.as("returned") })
-      .from(saleLines)
-      .innerJoin(sales, eq(sales.id, saleLines.saleId))
-      .where(and(eq(saleLines.tenantId, scope.tenantId), inJson(sales.originalSaleId, targetSaleIds), eq(sales.status, "completed")))
-      .groupBy(saleLines.originalLineId),
+    returnedByLine(scope, inJson(sales.originalSaleId, targetSaleIds)),
     scope.db.select({ receiptNumber: sales.receiptNumber }).from(sales)
       .where(scope.where(sales, eq(sales.storeId, storeId), inJson(sales.receiptNumber, uniq(saleItems.map((s) => s.receiptNumber))))),
     scope.db.select({ id: users.id, isActive: users.isActive, deletedAt: users.deletedAt }).from(users).where(scope.where(users, inJson(users.id, userIds))),
