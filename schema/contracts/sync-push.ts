@@ -11,8 +11,12 @@ import { MultiLineText, SingleLineText } from "./text";
  * written) or rejected (with a code; it waits in the store's sync error queue with its payload).
  */
 
-/** At most this many records per push: a sale is about a dozen D1 statements, and a Worker may run 1000. */
-export const MAX_PUSH_ITEMS = 50;
+/**
+ * At most this many records per push: a sale is about 19 D1 statements (its rows, stock, change feed, six report
+ * rows, guards), a push runs in one call of the store's hub, and D1 allows 1000 queries per invocation; 25 leaves
+ * room for the batch's reads and the error queue twice over.
+ */
+export const MAX_PUSH_ITEMS = 25;
 
 export const PUSH_ITEM_TYPES = ["session_open", "session_close", "cash_event", "sale", "void", "adjustment"] as const;
 export type PushItemType = (typeof PUSH_ITEM_TYPES)[number];
