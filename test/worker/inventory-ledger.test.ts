@@ -153,7 +153,7 @@ describe("the stock ledger", () => {
     const ctx = adminContext(db);
     const before = await journalCounts(t.tenantId);
     const refused = await adjustStock(ctx, { reason: "received", note: null, lines: [{ productId: p, quantity: 1_000 }, { productId: q, quantity: 1_000 }] }, undefined).catch((e: unknown) => e);
-    expect(refused).toMatchObject({ status: 422, code: "PRODUCT_NOT_TRACKED", extra: { fields: [{ path: "lines.1.productId" }] } });
+    expect(refused).toMatchObject({ kind: "business_rule", code: "PRODUCT_NOT_TRACKED", details: { fields: [{ path: "lines.1.productId" }] } });
     expect(await journalCounts(t.tenantId)).toEqual(before);
     expect((await env.DB.prepare("SELECT count(*) AS n FROM stock_movements WHERE product_id IN (?, ?)").bind(p, q).first<{ n: number }>())!.n).toBe(0);
   });
@@ -232,7 +232,7 @@ describe("Idempotency-Key on adjustments", () => {
     expect(two).toEqual(one);
     expect(await movementsOfReference(one.id)).toEqual([{ product_id: p, kind: "adjustment", quantity: 2_000 }]);
     const other = await adjustStock(ctx, { ...body, lines: [{ productId: p, quantity: 1 }] }, key).catch((e: unknown) => e);
-    expect(other).toMatchObject({ status: 422, code: "IDEMPOTENCY_MISMATCH" });
+    expect(other).toMatchObject({ kind: "business_rule", code: "IDEMPOTENCY_MISMATCH" });
   });
 
   it("refuses the key for another request (422) and a malformed key (400); without a key every request is new", async () => {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { withSessionGuard } from "../../worker/db/write-guard";
-import { ApiError } from "../../worker/http/errors";
+import { DomainError } from "../../worker/domain/errors";
 import { ADMIN_PASSWORD, api, createTenant, randomIp } from "./helpers";
 import { decodeJwt } from "jose";
 
@@ -28,8 +28,8 @@ describe("session guard", () => {
     await api("POST", "/api/v1/auth/logout", { body: { refreshToken } });
     const second = marker();
     const refused = await db.batch([insertFeed(db, t.tenantId, second)]).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(ApiError);
-    expect(refused).toMatchObject({ status: 401, code: "SESSION_ENDED" });
+    expect(refused).toBeInstanceOf(DomainError);
+    expect(refused).toMatchObject({ kind: "unauthenticated", code: "SESSION_ENDED" });
     expect(await written(second)).toBe(0);
     // Reads are not guarded: they may run to the end of the access token's life.
     const [rows] = await db.batch([db.prepare("SELECT count(*) AS n FROM change_feed WHERE entity_id = ?").bind(first)]);

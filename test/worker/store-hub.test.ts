@@ -104,7 +104,7 @@ describe("StoreHub", () => {
       expect(most).toBe(1);
       const mine = replies.slice(0, 6);
       expect(mine.filter((r) => r.ok)).toHaveLength(1);
-      for (const r of mine.filter((x) => !x.ok)) expect(r).toMatchObject({ ok: false, error: { status: 409, code: "REGISTER_ALREADY_OPEN" } });
+      for (const r of mine.filter((x) => !x.ok)) expect(r).toMatchObject({ ok: false, error: { kind: "conflict", code: "REGISTER_ALREADY_OPEN" } });
       expect(replies.slice(6).every((r) => r.ok)).toBe(true);
       // Every answer says what it cost in D1 round trips.
       expect(replies.every((r) => r.d1.count >= 1)).toBe(true);
@@ -217,7 +217,7 @@ describe("StoreHub", () => {
           writing = false;
         },
       }, () => instance.closeSession({ caller: callerOf(t), sessionId: session.id, registerId: register.id, counted: {} }));
-      expect(reply).toMatchObject({ ok: false, error: { status: 409, code: "SESSION_BUSY" } });
+      expect(reply).toMatchObject({ ok: false, error: { kind: "conflict", code: "SESSION_BUSY" } });
     });
     expect(landed).toBe(5);
     expect(await env.DB.prepare("SELECT status FROM register_sessions WHERE id = ?").bind(session.id).first()).toEqual({ status: "open" });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeCursor, encodeCursor } from "../../worker/domain/sync-pull-cursor";
-import { ApiError } from "../../worker/http/errors";
+import { DomainError } from "../../worker/domain/errors"
+import { httpStatusOf } from "../../worker/http/errors";
 
 const SECRET = "a test secret for cursors";
 const at = { tenantId: "t-1", storeId: "s-1", filter: null };
@@ -9,8 +10,8 @@ async function refusal(promise: Promise<unknown>) {
   try {
     await promise;
   } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return { status: (error as ApiError).status, code: (error as ApiError).code };
+    expect(error).toBeInstanceOf(DomainError);
+    return { status: httpStatusOf[(error as DomainError).kind], code: (error as DomainError).code };
   }
   throw new Error("expected a refusal");
 }

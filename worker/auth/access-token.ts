@@ -1,6 +1,6 @@
 import { errors, jwtVerify, SignJWT } from "jose";
 import { isPermission, type Permission } from "../../schema/permissions";
-import { unauthenticated } from "../http/errors";
+import { unauthenticated } from "../domain/errors";
 import { ACCESS_TOKEN_ALG, signingKeys } from "./keys";
 
 /** Short: reads may run to the end of a token's life after its session ends (writes stop at once). */

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { DEVICE_CREDENTIAL_HEADER } from "../../schema/contracts/devices";
 import type { AppEnv } from "../http/app";
-import { unauthenticated } from "../http/errors";
+import { unauthenticated } from "../domain/errors";
 import { currentDevice } from "../domain/devices";
 
 /** Requires an enrolled device's credential (X-Device-Credential); sets the device. */

@@ -4,7 +4,7 @@ import { createDb } from "../db/client";
 import { TenantScope } from "../db/tenant-scope";
 import { withSessionGuard } from "../db/write-guard";
 import type { AppEnv } from "../http/app";
-import { forbidden, unauthenticated } from "../http/errors";
+import { forbidden, unauthenticated } from "../domain/errors";
 import { verifyAccessToken } from "./access-token";
 import { secretsEqual } from "./credentials";
 

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { DEVICE_CREDENTIAL_HEADER } from "../../schema/contracts/devices";
 import { BEARER_SUBPROTOCOL_PREFIX, DEVICE_SUBPROTOCOL_PREFIX, SYNC_SUBPROTOCOL } from "../../schema/sync/messages";
 import type { AppEnv } from "../http/app";
-import { badRequest, unauthenticated } from "../http/errors";
+import { invalid, unauthenticated } from "../domain/errors";
 import { authenticateSyncCaller } from "./sync-caller";
 
 /** Every kind of device may hold the hub's socket: tills and sync clients to hear of changes, the bridge for jobs. */
@@ -26,7 +26,7 @@ const LIVE_SESSION_SQL = `SELECT 1 AS live FROM sessions s
 export const requireSocketCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
   const offered = (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim()).filter(Boolean);
   if (offered.length && !offered.includes(SYNC_SUBPROTOCOL)) {
-    throw badRequest("UNSUPPORTED_SUBPROTOCOL", `Offer the subprotocol ${SYNC_SUBPROTOCOL} (with your secret as ${DEVICE_SUBPROTOCOL_PREFIX}<credential> or ${BEARER_SUBPROTOCOL_PREFIX}<token>)`);
+    throw invalid("UNSUPPORTED_SUBPROTOCOL", `Offer the subprotocol ${SYNC_SUBPROTOCOL} (with your secret as ${DEVICE_SUBPROTOCOL_PREFIX}<credential> or ${BEARER_SUBPROTOCOL_PREFIX}<token>)`);
   }
   const fromProtocol = (prefix: string) => offered.find((p) => p.startsWith(prefix))?.slice(prefix.length) || undefined;
   const credential = c.req.header(DEVICE_CREDENTIAL_HEADER) ?? fromProtocol(DEVICE_SUBPROTOCOL_PREFIX);

@@ -5,7 +5,7 @@ import { TenantScope } from "../db/tenant-scope";
 import { withDeviceGuard, withSessionGuard } from "../db/write-guard";
 import { currentDevice } from "../domain/devices";
 import type { AppContext, AppEnv } from "../http/app";
-import { forbidden, unauthenticated } from "../http/errors";
+import { forbidden, unauthenticated } from "../domain/errors";
 import { verifyAccessToken } from "./access-token";
 
 /**

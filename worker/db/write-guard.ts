@@ -1,4 +1,4 @@
-import { unauthenticated } from "../http/errors";
+import { unauthenticated } from "../domain/errors";
 import { isWriteGuardFailure } from "./batch";
 
 /**

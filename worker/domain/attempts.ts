@@ -2,7 +2,7 @@ import { and, eq, gt, sql, type SQL } from "drizzle-orm";
 import { authThrottle, users } from "../../schema/db";
 import { rawStatement, type Statement } from "../db/batch";
 import type { Db } from "../db/client";
-import { tooManyRequests } from "../http/errors";
+import { throttled } from "./errors";
 
 /**
  * Limits on guessing secrets. Every attempt counts **before** it is verified: one atomic statement (an upsert
@@ -69,7 +69,7 @@ export const counterOf = (rows: unknown, key: string): ThrottleRow | undefined =
 
 /** 429 when the counter is past its limit: this attempt is not verified. */
 export function refuseOverLimit(row: ThrottleRow | undefined, policy: AttemptPolicy, now: number, code = "TOO_MANY_ATTEMPTS", message = "Too many failed attempts from here; wait and try again") {
-  if (row && row.failures > policy.limit) throw tooManyRequests(code, message, (row.windowStart + policy.windowMs - now) / 1000);
+  if (row && row.failures > policy.limit) throw throttled(code, message, (row.windowStart + policy.windowMs - now) / 1000);
 }
 
 /** A success gives its attempt back (in the same window). */
@@ -98,7 +98,7 @@ export function countPasswordAttempt(db: Db, match: SQL, now: number, onlyIf?: S
 }
 
 export const accountLocked = (until: number, now: number) =>
-  tooManyRequests("ACCOUNT_LOCKED", "Too many wrong attempts: this user is locked for a few minutes", (until - now) / 1000);
+  throttled("ACCOUNT_LOCKED", "Too many wrong attempts: this user is locked for a few minutes", (until - now) / 1000);
 
 /** After a wrong password: the attempt that reached the limit locks the user. */
 export const lockIfAtLimit = (db: Db, userId: string, now: number): Statement =>

@@ -5,7 +5,7 @@ import { devices, refreshTokens, roles, sessions, storePins, stores, tenants, us
 import { pinLookup, sha256Hex, verifySecret } from "../auth/credentials";
 import { commit, expectOneChange, isGuardFailure, type Statement } from "../db/batch";
 import type { Db } from "../db/client";
-import { badRequest, forbidden, unauthenticated } from "../http/errors";
+import { invalid, forbidden, unauthenticated } from "./errors";
 import {
   accountLocked, ADDRESS_POLICY, addressKey, clearAttempts, clearPasswordAttempts, counterOf, countAttempt, countAttemptsFrom, countPasswordAttempt,
   DEVICE_POLICY, DEVICE_USER_POLICY, deviceKey, deviceUserKey, lockIfAtLimit, MAX_PASSWORD_ATTEMPTS, refundAttempt, refuseOverLimit,
@@ -115,7 +115,7 @@ const touchDevice = (db: Db, deviceId: string, now: number) => db.update(devices
 /** Username and password (anywhere), or username and PIN (from an enrolled device). */
 export async function login(db: Db, env: AuthEnv, request: RequestInfo, body: z.output<typeof LoginBody>, deviceCredential: string | undefined) {
   if (body.pin !== undefined && !deviceCredential) throw pinNeedsDevice();
-  if (!deviceCredential && !body.tenant) throw badRequest("VALIDATION_ERROR", "Invalid request: tenant is required", [{ path: "tenant", message: "is required (or sign in from an enrolled device)" }]);
+  if (!deviceCredential && !body.tenant) throw invalid("VALIDATION_ERROR", "Invalid request: tenant is required", [{ path: "tenant", message: "is required (or sign in from an enrolled device)" }]);
   const device = deviceCredential ? await deviceContext(db, deviceCredential, request) : undefined;
   const tenantId = device ? device.tenantId : sql`(SELECT ${tenants.id} FROM ${tenants} WHERE ${tenants.slug} = ${body.tenant!} AND ${tenants.deletedAt} IS NULL)`;
   const userMatch = and(eq(users.tenantId, tenantId), eq(users.username, body.username), isNull(users.deletedAt))!;
@@ -153,7 +153,7 @@ export async function login(db: Db, env: AuthEnv, request: RequestInfo, body: z.
   const ipCounter = device ? undefined : counterOf(results[3], ipKey);
   if (device) {
     found = await checkDevice(db, { device: (results[3] as DeviceRow[])[0], store: (results[4] as StoreRow[])[0], counters: [results[5], results[6]] }, request);
-    if (body.tenant && body.tenant !== tenant?.slug) throw badRequest("DEVICE_MISMATCH", "This device belongs to another tenant");
+    if (body.tenant && body.tenant !== tenant?.slug) throw invalid("DEVICE_MISMATCH", "This device belongs to another tenant");
   } else {
     refuseOverLimit(ipCounter, ADDRESS_POLICY, request.now, "TOO_MANY_ATTEMPTS", "Too many failed sign-ins from here; wait and try again");
   }
@@ -182,7 +182,7 @@ export async function login(db: Db, env: AuthEnv, request: RequestInfo, body: z.
 
   const { store, permissions } = chooseStore(access, found ? found.store.id : body.store);
   if (found && body.store && body.store !== found.store.id && body.store !== found.store.code) {
-    throw badRequest("DEVICE_MISMATCH", `This device belongs to store ${found.store.code}`);
+    throw invalid("DEVICE_MISMATCH", `This device belongs to store ${found.store.code}`);
   }
   const session = await issueSession(db, env, request, { user, store, permissions, deviceId: found?.device.id ?? null, method: byPassword ? "password" : "pin" });
   await commit(db, [
@@ -218,7 +218,7 @@ export async function pinLogin(db: Db, env: AuthEnv, request: RequestInfo, body:
   const found = await checkDevice(db, { device: (deviceRows as DeviceRow[])[0], store: (storeRows as StoreRow[])[0], counters: [devCounter, ipCounter] }, request);
   const tenant = (tenantRows as { id: string; slug: string }[])[0]!;
   if ((body.tenant && body.tenant !== tenant.slug) || (body.store && body.store !== found.store.id && body.store !== found.store.code)) {
-    throw badRequest("DEVICE_MISMATCH", `This device belongs to store ${found.store.code} of tenant ${tenant.slug}`);
+    throw invalid("DEVICE_MISMATCH", `This device belongs to store ${found.store.code} of tenant ${tenant.slug}`);
   }
   const user = (userRows as UserRow[])[0];
   const secretOk = await verifySecret(body.pin, user?.pinHash);

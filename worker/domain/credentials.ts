@@ -6,7 +6,7 @@ import { hashSecret, randomToken, sha256Hex, verifySecret } from "../auth/creden
 import { commit, expectOneChange, isGuardFailure, type Statement } from "../db/batch";
 import type { Db } from "../db/client";
 import { TenantScope } from "../db/tenant-scope";
-import { notFound, unauthenticated, unprocessable } from "../http/errors";
+import { notFound, unauthenticated, businessRule } from "./errors";
 import { accountLocked, ADDRESS_POLICY, addressKey, clearPasswordAttempts, countAttempt, countPasswordAttempt, lockIfAtLimit, MAX_PASSWORD_ATTEMPTS, refundAttempt, refuseOverLimit } from "./attempts";
 import { liveStore, permissionsQuery, type AuthEnv } from "./auth";
 import type { RequestInfo, ServiceContext } from "./context";
@@ -107,7 +107,7 @@ export async function issueCredentialReset(db: Db, request: RequestInfo, tenantI
   if (!tenantRows[0]) throw notFound("Tenant");
   const user = userRows[0];
   if (!user || !user.isActive) {
-    throw unprocessable("NOT_AN_ADMINISTRATOR", `${body.username} is not an active administrator of this tenant (a user holding every permission in an active store)`, [{ path: "username", message: "is not an active administrator" }]);
+    throw businessRule("NOT_AN_ADMINISTRATOR", `${body.username} is not an active administrator of this tenant (a user holding every permission in an active store)`, [{ path: "username", message: "is not an active administrator" }]);
   }
   const code = randomToken();
   const expiresAt = request.now + RESET_TTL_MS;

@@ -4,7 +4,7 @@ import type { CreateCustomerBody, UpdateCustomerBody } from "../../schema/contra
 import type { PageQuery } from "../../schema/contracts/common";
 import { customers } from "../../schema/db";
 import { matchesSearch, searchText } from "../db/search";
-import { conflict, validationFailed } from "../http/errors";
+import { conflict, validationFailed } from "./errors";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto, withNulls } from "./entity";
 

@@ -4,7 +4,7 @@ import type { CreateDepartmentBody, UpdateDepartmentBody } from "../../schema/co
 import type { PageQuery } from "../../schema/contracts/common";
 import { departments, products } from "../../schema/db";
 import { matchesSearch, searchText } from "../db/search";
-import { conflict } from "../http/errors";
+import { conflict } from "./errors";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto } from "./entity";
 

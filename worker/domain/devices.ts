@@ -6,7 +6,7 @@ import { pinLookup, randomToken, sha256Hex } from "../auth/credentials";
 import { commit, expectOneChange, isGuardFailure, type Statement } from "../db/batch";
 import type { Db } from "../db/client";
 import type { TenantScope } from "../db/tenant-scope";
-import { conflict, forbidden, notFound, unauthenticated } from "../http/errors";
+import { conflict, forbidden, notFound, unauthenticated } from "./errors";
 import { ADDRESS_POLICY, addressKey, countAttempt, refundAttempt, refuseOverLimit } from "./attempts";
 import type { RequestInfo, ServiceContext } from "./context";
 import { entityService, plainDto } from "./entity";

@@ -5,7 +5,7 @@ import { expectOneChange, type Statement } from "../db/batch";
 import { readPage } from "../db/paging";
 import type { TenantScope } from "../db/tenant-scope";
 import type { Page } from "../http/envelope";
-import { conflict, notFound } from "../http/errors";
+import { conflict, notFound } from "./errors";
 import type { ServiceContext } from "./context";
 import { recordAudit, recordChange } from "./journal";
 import { checkVersion, commitWrite, type UniqueRule } from "./versioning";

@@ -2,7 +2,7 @@ import { eq, isNull } from "drizzle-orm";
 import { roles, stores, userStoreRoles } from "../../schema/db";
 import { isPermission, type Permission } from "../../schema/permissions";
 import type { TenantScope } from "../db/tenant-scope";
-import { forbidden } from "../http/errors";
+import { forbidden } from "./errors";
 
 /**
  * Nobody gives what they do not hold. A person's permissions differ per store (the union of their roles there),

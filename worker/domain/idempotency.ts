@@ -3,7 +3,7 @@ import { idempotencyRecords } from "../../schema/db";
 import { sha256Hex } from "../auth/credentials";
 import { isUniqueViolation, type Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
-import { badRequest, unprocessable } from "../http/errors";
+import { invalid, businessRule } from "./errors";
 
 /**
  * Retried writes. A POST may carry an `Idempotency-Key`: its first answer is kept with a hash of its request, in
@@ -31,7 +31,7 @@ export async function requestHash(value: unknown): Promise<string> {
 export async function idempotencyKey(route: string, clientKey: string | undefined, body: unknown): Promise<IdempotencyKey | undefined> {
   if (clientKey === undefined) return undefined;
   if (!/^[\x21-\x7e]{1,200}$/.test(clientKey)) {
-    throw badRequest("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be 1 to 200 visible ASCII characters (a UUID is a good one)");
+    throw invalid("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be 1 to 200 visible ASCII characters (a UUID is a good one)");
   }
   return { key: `${route}:${clientKey}`, requestHash: await requestHash(body) };
 }
@@ -41,7 +41,7 @@ export const idempotencyQuery = (scope: TenantScope, key: IdempotencyKey | undef
   scope.select(idempotencyRecords, eq(idempotencyRecords.key, key?.key ?? ""));
 
 export const mismatch = () =>
-  unprocessable("IDEMPOTENCY_MISMATCH", "This idempotency key (or id) was used for a different request; use a new key for a new request");
+  businessRule("IDEMPOTENCY_MISMATCH", "This idempotency key (or id) was used for a different request; use a new key for a new request");
 
 /** The first answer when the key has one for this same request; 422 when the key was used for another. */
 export function replay<T>(rows: unknown[], key: IdempotencyKey | undefined): T | undefined {

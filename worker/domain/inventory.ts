@@ -8,7 +8,7 @@ import { jsonField, jsonRows } from "../db/json-rows";
 import { matchesSearch } from "../db/search";
 import type { TenantScope } from "../db/tenant-scope";
 import type { Page } from "../http/envelope";
-import { conflict, forbidden, notFound, unprocessable, type FieldError } from "../http/errors";
+import { conflict, forbidden, notFound, businessRule, type FieldError } from "./errors";
 import type { ServiceContext } from "./context";
 import { Access, type AccessRow } from "./grants";
 import { idempotencyKey, idempotencyQuery, isRace, replay, replayAfterRace, type IdempotencyKey } from "./idempotency";
@@ -140,7 +140,7 @@ function storeAccess(ctx: ServiceContext, storeId: string, permission: Permissio
     verify(results: unknown[]) {
       const [storeRows, accessRows] = results as [(typeof stores.$inferSelect)[], AccessRow[]];
       const store = storeRows[0];
-      if (!store) throw unprocessable("UNKNOWN_REFERENCE", "The store named does not exist", [{ path: "storeId", message: "is not a store of this tenant" }]);
+      if (!store) throw businessRule("UNKNOWN_REFERENCE", "The store named does not exist", [{ path: "storeId", message: "is not a store of this tenant" }]);
       if (!new Access(accessRows).has(store.id, permission)) {
         throw forbidden(`This needs the permission ${permission} in store ${store.code}`, "MISSING_PERMISSION_IN_STORE");
       }
@@ -169,8 +169,8 @@ function requireStockProducts(rows: unknown[], productIds: readonly string[], fi
     }
   });
   if (!fields.length) return;
-  if (unknown) throw unprocessable("UNKNOWN_REFERENCE", "Some lines name products that do not exist", fields);
-  throw unprocessable("PRODUCT_NOT_TRACKED", "Some lines name products that do not track stock; only tracked products have levels", fields);
+  if (unknown) throw businessRule("UNKNOWN_REFERENCE", "Some lines name products that do not exist", fields);
+  throw businessRule("PRODUCT_NOT_TRACKED", "Some lines name products that do not track stock; only tracked products have levels", fields);
 }
 
 /**
@@ -187,7 +187,7 @@ function stillValid(scope: TenantScope, storeId: string, productIds: readonly st
 /** After the guard above failed: the precise 422 of what changed, read again. */
 async function explainGuardFailure(ctx: ServiceContext, storeId: string, productIds: readonly string[], field: string): Promise<never> {
   const [storeRows, productRows] = await ctx.scope.db.batch([storeQuery(ctx.scope, storeId), stockProductsQuery(ctx.scope, productIds)]);
-  if (!storeRows[0]) throw unprocessable("UNKNOWN_REFERENCE", "The store was deleted meanwhile", [{ path: "storeId", message: "is not a store of this tenant" }]);
+  if (!storeRows[0]) throw businessRule("UNKNOWN_REFERENCE", "The store was deleted meanwhile", [{ path: "storeId", message: "is not a store of this tenant" }]);
   requireStockProducts(productRows, productIds, field);
   throw conflict("STOCK_CONFLICT", "The store or a product changed while this request ran; nothing was written. Try again.");
 }

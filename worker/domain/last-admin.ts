@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { ALL_PERMISSIONS } from "../../schema/permissions";
 import { guard, isWriteGuardFailure, type Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
-import { unprocessable } from "../http/errors";
+import { businessRule } from "./errors";
 
 /** The tenant's administrators: the ids of its users holding every permission in some active store. */
 export const administratorIds = (tenantId: string) => sql`(
@@ -38,7 +38,7 @@ export function lastAdminGuard(scope: TenantScope): Statement {
 export const isLastAdminFailure = (error: unknown) => isWriteGuardFailure(error, "last_admin");
 
 export const lastAdministrator = () =>
-  unprocessable(
+  businessRule(
     "LAST_ADMINISTRATOR",
     "This would leave the tenant with no administrator (an active user holding every permission in an active store); make someone else one first",
   );

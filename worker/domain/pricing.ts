@@ -2,7 +2,7 @@ import { eq, isNull } from "drizzle-orm";
 import type { ProductPrice } from "../../schema/contracts/products";
 import { products, storePrices, stores } from "../../schema/db";
 import { computeLine, divRoundHalfAwayFromZero, QUANTITY_ONE, toBasisPoints } from "../../schema/money";
-import { notFound } from "../http/errors";
+import { notFound } from "./errors";
 import type { ServiceContext } from "./context";
 import { productRatesQuery, taxRateDto } from "./products";
 import { specialIsOn, specialsAround, type SpecialRow } from "./specials";

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { LinkSupplierBody, ProductSupplier, UpdateProductSupplierBody } from "../../schema/contracts/products";
 import { productSuppliers, products, suppliers } from "../../schema/db";
 import type { Statement } from "../db/batch";
-import { conflict, notFound, unprocessable } from "../http/errors";
+import { conflict, notFound, businessRule } from "./errors";
 import { updateEach } from "./cascade";
 import type { ServiceContext } from "./context";
 import { entityService } from "./entity";
@@ -89,7 +89,7 @@ export async function linkSupplier(ctx: ServiceContext, productId: string, body:
   ]);
   if (product.length === 0) throw notFound("Product");
   const s = supplier[0] as typeof suppliers.$inferSelect | undefined;
-  if (!s) throw unprocessable("UNKNOWN_REFERENCE", "The supplier does not exist", [{ path: "supplierId", message: "is not a supplier of this tenant" }]);
+  if (!s) throw businessRule("UNKNOWN_REFERENCE", "The supplier does not exist", [{ path: "supplierId", message: "is not a supplier of this tenant" }]);
   const id = crypto.randomUUID();
   const created = await linkEntity.create(
     ctx,

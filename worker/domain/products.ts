@@ -6,7 +6,7 @@ import { departments, productSuppliers, products, storePrices, taxGroupRates, ta
 import { toBasisPoints } from "../../schema/money";
 import { matchesSearch, searchText } from "../db/search";
 import type { TenantScope } from "../db/tenant-scope";
-import { conflict, notFound } from "../http/errors";
+import { conflict, notFound } from "./errors";
 import { updateEach } from "./cascade";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto } from "./entity";

@@ -10,7 +10,7 @@ import { insertFromJson, jsonField, jsonRows } from "../db/json-rows";
 import { readPage } from "../db/paging";
 import type { TenantScope } from "../db/tenant-scope";
 import type { Page } from "../http/envelope";
-import { conflict, notFound, unprocessable, type FieldError } from "../http/errors";
+import { conflict, notFound, businessRule, type FieldError } from "./errors";
 import type { ServiceContext } from "./context";
 import { recordAudit, recordChange } from "./journal";
 import { inJson } from "./references";
@@ -190,7 +190,7 @@ const linksQuery = (scope: TenantScope, supplierId: string, productIds: readonly
 const supplierQuery = (scope: TenantScope, id: string) => scope.db.select({ id: suppliers.id }).from(suppliers).where(scope.where(suppliers, eq(suppliers.id, id), isNull(suppliers.deletedAt)));
 
 function requireSupplier(rows: unknown[]) {
-  if (!rows[0]) throw unprocessable("UNKNOWN_REFERENCE", "The supplier does not exist", [{ path: "supplierId", message: "is not a supplier of this tenant" }]);
+  if (!rows[0]) throw businessRule("UNKNOWN_REFERENCE", "The supplier does not exist", [{ path: "supplierId", message: "is not a supplier of this tenant" }]);
 }
 
 type LineBody = z.output<typeof PurchaseOrderLineBody>;
@@ -272,7 +272,7 @@ const by = (ctx: ServiceContext) => ({ userId: ctx.actor.userId, at: ctx.request
 
 export const submitPurchaseOrder = (ctx: ServiceContext, id: string, v: number | undefined) =>
   transition(ctx, id, v, "purchase_orders.create", ["draft"], "submit", "submitted", (o) => {
-    if (o.lines.length === 0) throw unprocessable("EMPTY_ORDER", "A purchase order needs at least one line to be submitted", [{ path: "lines", message: "has no lines" }]);
+    if (o.lines.length === 0) throw businessRule("EMPTY_ORDER", "A purchase order needs at least one line to be submitted", [{ path: "lines", message: "has no lines" }]);
     return { status: "submitted", submittedBy: by(ctx).userId, submittedAt: by(ctx).at };
   });
 
@@ -397,8 +397,8 @@ async function receiveOnce(ctx: ServiceContext, id: string, body: z.output<typeo
       over.push({ path: `lines.${i}.quantity`, message: `would receive more than was ordered (${line.quantity - line.receivedQuantity} left to receive)`, received: r.quantity, expected: line.quantity - line.receivedQuantity });
     }
   });
-  if (unknown.length) throw unprocessable("NOT_ON_ORDER", "Some lines are not lines of this purchase order", unknown);
-  if (over.length) throw unprocessable("OVER_RECEIPT", "Some lines would be received past what was ordered (a line may allow it: allowOverReceipt)", over);
+  if (unknown.length) throw businessRule("NOT_ON_ORDER", "Some lines are not lines of this purchase order", unknown);
+  if (over.length) throw businessRule("OVER_RECEIPT", "Some lines would be received past what was ordered (a line may allow it: allowOverReceipt)", over);
 
   const now = request.now;
   const arrived = body.lines.map((r) => ({ lineId: r.lineId, productId: byId.get(r.lineId)!.productId, quantity: r.quantity, unitCost: byId.get(r.lineId)!.unitCost }));

@@ -1,7 +1,7 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { registers, salePayments, sales, stores, tenders, users } from "../../schema/db";
 import { buildReceipt, layoutReceipt, plainText, type ReceiptLayout, type ReceiptModel, type ReceiptWidth } from "../../schema/receipt";
-import { notFound } from "../http/errors";
+import { notFound } from "./errors";
 import type { ServiceContext } from "./context";
 import { saleDto, saleReads, type LineRow, type LineTaxRow, type PaymentRow, type SaleRow } from "./sales";
 

@@ -2,7 +2,7 @@ import { isNull, sql, type SQL } from "drizzle-orm";
 import type { AnySQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
-import { unprocessable, type FieldError } from "../http/errors";
+import { businessRule, type FieldError } from "./errors";
 
 type LiveTable = SQLiteTable & { id: AnySQLiteColumn; tenantId: AnySQLiteColumn; deletedAt: AnySQLiteColumn };
 
@@ -42,7 +42,7 @@ export function referenceCheck(scope: TenantScope, references: Reference[], mess
           (r.ids as readonly string[]).forEach((id, k) => found.has(id) || fields.push({ path: `${r.field}.${k}`, ...problem }));
         }
       });
-      if (fields.length) throw unprocessable("UNKNOWN_REFERENCE", message, fields);
+      if (fields.length) throw businessRule("UNKNOWN_REFERENCE", message, fields);
     },
   };
 }

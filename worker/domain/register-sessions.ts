@@ -6,7 +6,7 @@ import type { Permission } from "../../schema/permissions";
 import { expectThat, type Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
 import type { Page } from "../http/envelope";
-import { ApiError, conflict, forbidden, notFound, validationFailed } from "../http/errors";
+import { conflict, forbidden, notFound, validationFailed } from "./errors";
 import { askHub, type HubAccess } from "../store/hub-client";
 import type { HubCaller } from "../store/hub-protocol";
 import type { RegisterState } from "../store/hub-state";
@@ -177,7 +177,7 @@ export function currentFrom(ctx: ServiceContext, rows: unknown[]): SessionRow {
   const sessions = rows as SessionRow[];
   if (sessions.length === 0) {
     const where = ctx.actor.deviceId ? "this till's register has no open session" : "you have no open register session in this store";
-    throw new ApiError(404, "NO_OPEN_SESSION", `No open register session: ${where}`);
+    throw notFound("register session", "NO_OPEN_SESSION", `No open register session: ${where}`);
   }
   if (sessions.length > 1) {
     throw conflict("SEVERAL_OPEN_SESSIONS", `You have several open register sessions in this store (${sessions.map((s) => s.registerCode).join(", ")}); name the one you mean`);

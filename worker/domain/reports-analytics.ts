@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { CategorySales, HourlySales, Outlet, OutletSales } from "../../schema/contracts/reports";
-import { validationFailed } from "../http/errors";
+import { validationFailed } from "./errors";
 import type { ServiceContext } from "./context";
 import { businessDay } from "./sale-aggregates";
 import { num, readReport, type ReportRead, type Row } from "./reports-scope";

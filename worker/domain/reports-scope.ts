@@ -2,7 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { Permission } from "../../schema/permissions";
 import { rawStatement, type Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
-import { forbidden, notFound } from "../http/errors";
+import { forbidden, notFound } from "./errors";
 import type { ServiceContext } from "./context";
 import { Access, accessQuery, type AccessRow } from "./grants";
 

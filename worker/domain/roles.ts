@@ -7,7 +7,7 @@ import { isPermission, PERMISSIONS, permissionGroup, type Permission } from "../
 import { expectOneChange, type Statement } from "../db/batch";
 import { matchesSearch, searchText } from "../db/search";
 import type { TenantScope } from "../db/tenant-scope";
-import { conflict, notFound } from "../http/errors";
+import { conflict, notFound } from "./errors";
 import type { ServiceContext } from "./context";
 import { changedFields, entityService } from "./entity";
 import { Access, accessQuery, checkRoleChange, type AccessRow } from "./grants";

@@ -3,7 +3,7 @@ import { products, storePrices, stores, taxGroupRates, taxRates, tenants } from 
 import { cashRounding, computeDocument, type DocumentResult, type TaxRateInput } from "../../schema/money";
 import type { Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
-import type { FieldError } from "../http/errors";
+import type { FieldError } from "./errors";
 import { effectivePrice } from "./pricing";
 import { inJson } from "./references";
 import { specialsAround, type SpecialRow } from "./specials";

@@ -4,7 +4,7 @@ import { isNull } from "drizzle-orm";
 import { tenders } from "../../schema/db";
 import { toBasisPoints } from "../../schema/money";
 import type { Statement } from "../db/batch";
-import { notFound, unprocessable, type FieldError } from "../http/errors";
+import { notFound, businessRule, type FieldError } from "./errors";
 import type { ServiceContext } from "./context";
 import { catalogueReads, cashRoundingOf, priceSale, saleTotals } from "./sale-pricing";
 
@@ -24,7 +24,7 @@ export async function quoteSale(ctx: ServiceContext, body: z.output<typeof Quote
   body.items.forEach((item, i) => cat.items.has(item.productId) || fields.push({ path: `items.${i}.productId`, message: "is not a product of this tenant" }));
   const tenderByCode = new Map(tenderRows.filter((t) => t.isActive).map((t) => [t.code, t]));
   body.payments.forEach((p, i) => tenderByCode.has(p.method) || fields.push({ path: `payments.${i}.method`, message: "is not an active tender of this tenant" }));
-  if (fields.length) throw unprocessable("UNKNOWN_REFERENCE", "The basket names products or tenders that are not this tenant's live ones", fields);
+  if (fields.length) throw businessRule("UNKNOWN_REFERENCE", "The basket names products or tenders that are not this tenant's live ones", fields);
 
   const lines = body.items.map((i) => ({ productId: i.productId, quantity: i.quantity, unitPrice: i.unitPrice ?? cat.items.get(i.productId)!.price, discount: i.discountAmount }));
   const priced = priceSale(cat, cat.store, lines);

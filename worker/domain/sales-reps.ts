@@ -5,7 +5,7 @@ import type { PageQuery } from "../../schema/contracts/common";
 import { salesReps, users } from "../../schema/db";
 import { matchesSearch, searchText } from "../db/search";
 import type { TenantScope } from "../db/tenant-scope";
-import { conflict } from "../http/errors";
+import { conflict } from "./errors";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto, withNulls } from "./entity";
 import { requireReferences } from "./references";

@@ -8,7 +8,7 @@ import { commit, expectOneChange, guard, isGuardFailure, isUniqueViolation, isWr
 import { insertFromJson } from "../db/json-rows";
 import { readPage } from "../db/paging";
 import type { TenantScope } from "../db/tenant-scope";
-import { conflict, forbidden, notFound, unprocessable, type FieldError } from "../http/errors";
+import { conflict, forbidden, notFound, businessRule, type FieldError } from "./errors";
 import type { ServiceContext } from "./context";
 import { idempotencyQuery, isRace, record, replay, replayAfterRace, requestHash, type IdempotencyKey } from "./idempotency";
 import { recordChange } from "./journal";
@@ -265,7 +265,7 @@ export function planSale(scope: TenantScope, input: SalePlanInput): { answer: Sa
   body.payments.forEach((p, i) => {
     if (!tenderByCode.has(p.method)) fields.push({ path: `payments.${i}.method`, message: "is not an active tender of this tenant" });
   });
-  if (fields.length) throw unprocessable("UNKNOWN_REFERENCE", "The sale names products, tenders or people that are not this tenant's live ones", fields);
+  if (fields.length) throw businessRule("UNKNOWN_REFERENCE", "The sale names products, tenders or people that are not this tenant's live ones", fields);
 
   const isReturn = body.originalSaleId !== undefined || body.unreferenced || body.items.some((i) => i.quantity < 0);
   const original = checkReturn(actor.permissions, body, isReturn, input.returns);
@@ -341,13 +341,13 @@ function checkReturn(permissions: ReadonlySet<string>, body: CreateSaleBody, isR
   const fields: FieldError[] = [];
   if (!isReturn) {
     body.items.forEach((item, i) => item.originalLineId && fields.push({ path: `items.${i}.originalLineId`, message: "belongs on a return only" }));
-    if (fields.length) throw unprocessable("NOT_A_RETURN", "A sale names no original lines", fields);
+    if (fields.length) throw businessRule("NOT_A_RETURN", "A sale names no original lines", fields);
     return { lineById };
   }
   body.items.forEach((item, i) => item.quantity > 0 && fields.push({ path: `items.${i}.quantity`, message: "must be negative on a return" }));
   if (body.unreferenced) {
     if (body.originalSaleId) fields.push({ path: "originalSaleId", message: "a return without a receipt names no sale" });
-    if (fields.length) throw unprocessable("INVALID_RETURN", "This return does not hold together", fields);
+    if (fields.length) throw businessRule("INVALID_RETURN", "This return does not hold together", fields);
     if (!rc.allowUnreferenced) throw forbidden("This tenant does not take returns without a receipt (tenant setting allowUnreferencedReturns)", "UNREFERENCED_RETURNS_OFF");
     if (!permissions.has("pos.void")) throw forbidden("A return without a receipt needs the permission pos.void", "MISSING_PERMISSION");
     return { lineById };
@@ -365,7 +365,7 @@ function checkReturn(permissions: ReadonlySet<string>, body: CreateSaleBody, isR
     taking.set(line.id, (taking.get(line.id) ?? 0) + item.quantity);
     if (-item.quantity > left) fields.push({ path: `items.${i}.quantity`, message: `returns ${-item.quantity}; only ${left} of that line is left to return`, received: item.quantity, expected: -left });
   });
-  if (fields.length) throw unprocessable("INVALID_RETURN", "This return does not hold together", fields);
+  if (fields.length) throw businessRule("INVALID_RETURN", "This return does not hold together", fields);
   return { lineById };
 }
 
@@ -402,19 +402,19 @@ function checkFigures(body: CreateSaleBody, priced: DocumentResult, cashUnit: nu
   const paysCash = body.payments.some((p) => isCash(p.method));
   const rounding = cashRoundingOf(totals.grandTotal, nonCash, paysCash, cashUnit);
   if (body.cashRounding !== undefined && body.cashRounding !== rounding) fields.push(discrepancy("cashRounding", body.cashRounding, rounding));
-  if (fields.length) throw unprocessable("SALE_MISMATCH", "The sale's figures do not agree with the catalogue and the money engine; see fields", fields);
+  if (fields.length) throw businessRule("SALE_MISMATCH", "The sale's figures do not agree with the catalogue and the money engine; see fields", fields);
 
   const totalDue = totals.grandTotal + rounding;
   const paid = nonCash + cash;
   if (isReturn) {
-    if (body.payments.some((p) => p.amount > 0)) throw unprocessable("INVALID_REFUND", "A return's payments are refunds: negative amounts", body.payments.flatMap((p, i) => (p.amount > 0 ? [{ path: `payments.${i}.amount`, message: "must be negative on a return" }] : [])));
-    if (paid !== totalDue) throw unprocessable("REFUND_MISMATCH", `The refunds come to ${paid}; the return is ${totalDue}`, [discrepancy("payments", paid, totalDue)]);
+    if (body.payments.some((p) => p.amount > 0)) throw businessRule("INVALID_REFUND", "A return's payments are refunds: negative amounts", body.payments.flatMap((p, i) => (p.amount > 0 ? [{ path: `payments.${i}.amount`, message: "must be negative on a return" }] : [])));
+    if (paid !== totalDue) throw businessRule("REFUND_MISMATCH", `The refunds come to ${paid}; the return is ${totalDue}`, [discrepancy("payments", paid, totalDue)]);
     return { ...totals, cashRounding: rounding, totalDue, paidTotal: paid, changeGiven: 0 };
   }
-  if (body.payments.some((p) => p.amount < 0)) throw unprocessable("INVALID_PAYMENT", "A sale's payments are positive amounts", []);
-  if (paid < totalDue) throw unprocessable("UNDERPAID", `The payments come to ${paid}; ${totalDue} is due`, [discrepancy("payments", paid, totalDue)]);
+  if (body.payments.some((p) => p.amount < 0)) throw businessRule("INVALID_PAYMENT", "A sale's payments are positive amounts", []);
+  if (paid < totalDue) throw businessRule("UNDERPAID", `The payments come to ${paid}; ${totalDue} is due`, [discrepancy("payments", paid, totalDue)]);
   const change = paid - totalDue;
-  if (change > cash) throw unprocessable("OVERPAID", `Change (${change}) is given from cash only, and only ${cash} was paid in cash`, [discrepancy("payments", paid, totalDue + cash)]);
+  if (change > cash) throw businessRule("OVERPAID", `Change (${change}) is given from cash only, and only ${cash} was paid in cash`, [discrepancy("payments", paid, totalDue + cash)]);
   return { ...totals, cashRounding: rounding, totalDue, paidTotal: paid, changeGiven: change };
 }
 

@@ -4,7 +4,7 @@ import type { CloseRegisterBody, CloseResult, TenderCount, ZReport } from "../..
 import { registerSessions, stores, zReports } from "../../schema/db";
 import { expectOneChange, type Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
-import { notFound, unprocessable } from "../http/errors";
+import { notFound, businessRule } from "./errors";
 import { askHub, type HubAccess } from "../store/hub-client";
 import type { HubCaller } from "../store/hub-protocol";
 import type { RegisterState } from "../store/hub-state";
@@ -113,7 +113,7 @@ export function planClose(h: HubContext, results: unknown[][], state: RegisterSt
   const known = new Set(tenders.map((t) => t.code));
   const unknown = Object.keys(command.counted).filter((code) => !known.has(code));
   if (unknown.length) {
-    throw unprocessable("UNKNOWN_TENDER", `No tender of yours has the code ${unknown.join(", ")}`,
+    throw businessRule("UNKNOWN_TENDER", `No tender of yours has the code ${unknown.join(", ")}`,
       unknown.map((code) => ({ path: `counted.${code}`, message: "is not the code of one of your tenders" })));
   }
   const names = new Map(tenders.map((t) => [t.code, t.name]));

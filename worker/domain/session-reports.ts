@@ -3,7 +3,7 @@ import type { ReportTender, SessionFigures, XReport, ZReport } from "../../schem
 import { registerSessions, stores, zReports } from "../../schema/db";
 import { rawStatement, type Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
-import { conflict, notFound } from "../http/errors";
+import { conflict, notFound } from "./errors";
 import type { ServiceContext } from "./context";
 import { accessQuery } from "./grants";
 import { requirePermissionIn, requireSession, sessionDto, sessionQuery, type SessionRow } from "./register-sessions";

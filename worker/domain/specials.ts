@@ -5,7 +5,7 @@ import { departments, products, specials, stores } from "../../schema/db";
 import { matchesSearch, searchText } from "../db/search";
 import type { TenantScope } from "../db/tenant-scope";
 import type { Statement } from "../db/batch";
-import { notFound, unprocessable, validationFailed, type FieldError } from "../http/errors";
+import { notFound, businessRule, validationFailed, type FieldError } from "./errors";
 import type { ServiceContext } from "./context";
 import { entityService } from "./entity";
 import { referenceCheck, type Reference } from "./references";
@@ -138,7 +138,7 @@ function requireReadableTimes(s: Pick<SpecialRow, "storeIds" | "startsAt" | "end
     const zones = [...new Set(skipping.map((c) => c.timeZone))].map((zone) => `${zone} (${skipping.filter((c) => c.timeZone === zone).map((c) => c.code).join(", ")})`);
     fields.push({ path: field, message: `${local} never happens in ${zones.join(" and ")}: the clocks skip it when daylight saving time starts; pick a time outside the gap` });
   }
-  if (fields.length) throw unprocessable("LOCAL_TIME_SKIPPED", "The special starts or ends at a local time that does not exist in some of its stores", fields);
+  if (fields.length) throw businessRule("LOCAL_TIME_SKIPPED", "The special starts or ends at a local time that does not exist in some of its stores", fields);
 }
 
 /** One round trip: the references checked and, when the window or stores are set, the stores' clocks read. */

@@ -7,7 +7,7 @@ import { jsonField, jsonRows } from "../db/json-rows";
 import { readPage } from "../db/paging";
 import type { TenantScope } from "../db/tenant-scope";
 import type { Page } from "../http/envelope";
-import { conflict, notFound, unprocessable, type FieldError } from "../http/errors";
+import { conflict, notFound, businessRule, type FieldError } from "./errors";
 import type { ServiceContext } from "./context";
 import { recordAudit, recordChange } from "./journal";
 import { inJson } from "./references";
@@ -151,7 +151,7 @@ export async function startStockCount(ctx: ServiceContext, body: z.output<typeof
     callerAccess(ctx),
   ]);
   const store = requireStore(storeRows, storeId, "storeId");
-  if (departmentId && !departmentRows[0]) throw unprocessable("UNKNOWN_REFERENCE", "The department does not exist", [{ path: "departmentId", message: "is not a department of this tenant" }]);
+  if (departmentId && !departmentRows[0]) throw businessRule("UNKNOWN_REFERENCE", "The department does not exist", [{ path: "departmentId", message: "is not a department of this tenant" }]);
   requireIn(access, storeId, "inventory.adjust", store.code);
 
   const now = request.now;
@@ -186,7 +186,7 @@ export async function enterCounts(ctx: ServiceContext, id: string, body: z.outpu
   requireIn(access, found.row.storeId, "inventory.adjust");
   const byProduct = new Map((lines as LineRow[]).map((l) => [l.line.productId, l]));
   const missing: FieldError[] = body.lines.flatMap((l, i) => (byProduct.has(l.productId) ? [] : [{ path: `lines.${i}.productId`, message: "is not a product of this count" }]));
-  if (missing.length) throw unprocessable("NOT_IN_COUNT", "Some lines name products this count does not cover", missing);
+  if (missing.length) throw businessRule("NOT_IN_COUNT", "Some lines name products this count does not cover", missing);
   const stale = body.lines.filter((l) => l.version !== undefined && l.version !== byProduct.get(l.productId)!.line.version);
   if (stale.length) staleLines(stale.map((l) => byProduct.get(l.productId)!));
 

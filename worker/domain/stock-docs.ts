@@ -2,7 +2,7 @@ import { isNull } from "drizzle-orm";
 import { products, stores } from "../../schema/db";
 import type { Permission } from "../../schema/permissions";
 import type { TenantScope } from "../db/tenant-scope";
-import { conflict, forbidden, unprocessable, type FieldError } from "../http/errors";
+import { conflict, forbidden, businessRule, type FieldError } from "./errors";
 import type { ServiceContext } from "./context";
 import { Access, accessQuery, type AccessRow } from "./grants";
 import { inJson } from "./references";
@@ -33,7 +33,7 @@ export type StoreRef = { id: string; code: string };
 /** The store of `id` among the rows, or 422 UNKNOWN_REFERENCE naming `field`. */
 export function requireStore(rows: unknown[], id: string, field: string): StoreRef {
   const store = (rows as StoreRef[]).find((s) => s.id === id);
-  if (!store) throw unprocessable("UNKNOWN_REFERENCE", "The store named does not exist", [{ path: field, message: "is not a store of this tenant" }]);
+  if (!store) throw businessRule("UNKNOWN_REFERENCE", "The store named does not exist", [{ path: field, message: "is not a store of this tenant" }]);
   return store;
 }
 
@@ -62,8 +62,8 @@ export function requireTracked(rows: unknown[], productIds: readonly string[], f
       fields.push({ path, message: "is not a product of this tenant" });
     } else if (!product.trackStock) fields.push({ path, message: "does not track stock (trackStock is false)" });
   });
-  if (unknown) throw unprocessable("UNKNOWN_REFERENCE", "Some lines name products that do not exist", fields);
-  if (fields.length) throw unprocessable("PRODUCT_NOT_TRACKED", "Some lines name products that do not track stock", fields);
+  if (unknown) throw businessRule("UNKNOWN_REFERENCE", "Some lines name products that do not exist", fields);
+  if (fields.length) throw businessRule("PRODUCT_NOT_TRACKED", "Some lines name products that do not track stock", fields);
   return byId;
 }
 

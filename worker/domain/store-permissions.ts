@@ -2,7 +2,7 @@ import { eq, isNull } from "drizzle-orm";
 import { stores } from "../../schema/db";
 import type { Permission } from "../../schema/permissions";
 import type { TenantScope } from "../db/tenant-scope";
-import { forbidden, notFound } from "../http/errors";
+import { forbidden, notFound } from "./errors";
 import { Access, accessQuery, type AccessRow } from "./grants";
 
 /**

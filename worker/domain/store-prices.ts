@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { StorePrice, StorePriceQuery, UpsertStorePriceBody } from "../../schema/contracts/store-prices";
 import { products, storePrices, stores } from "../../schema/db";
 import type { Statement } from "../db/batch";
-import { conflict } from "../http/errors";
+import { conflict } from "./errors";
 import type { ServiceContext } from "./context";
 import { entityService } from "./entity";
 import { referenceCheck } from "./references";

@@ -4,7 +4,7 @@ import type { PageQuery } from "../../schema/contracts/common";
 import type { CreateStoreBody, Store, UpdateStoreBody } from "../../schema/contracts/stores";
 import { storePins, stores, userStoreRoles } from "../../schema/db";
 import { matchesSearch, searchText } from "../db/search";
-import { conflict } from "../http/errors";
+import { conflict } from "./errors";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto } from "./entity";
 import { keepingAnAdministrator, lastAdminGuard } from "./last-admin";

@@ -4,7 +4,7 @@ import type { CreateSupplierBody, UpdateSupplierBody } from "../../schema/contra
 import type { PageQuery } from "../../schema/contracts/common";
 import { productSuppliers, suppliers } from "../../schema/db";
 import { matchesSearch, searchText } from "../db/search";
-import { conflict } from "../http/errors";
+import { conflict } from "./errors";
 import { updateEach } from "./cascade";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto, withNulls } from "./entity";

@@ -8,7 +8,7 @@ import type { SyncCaller } from "../auth/sync-caller";
 import { commit, expectOneChange, isGuardFailure, rawStatement, type Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
 import type { Page } from "../http/envelope";
-import { conflict, notFound } from "../http/errors";
+import { conflict, notFound } from "./errors";
 import { askHub, type HubAccess } from "../store/hub-client";
 import type { HubCaller } from "../store/hub-protocol";
 import type { RequestInfo, ServiceContext } from "./context";

@@ -1,5 +1,5 @@
 import { constantTimeEqual, fromBase64Url, toBase64Url } from "../auth/credentials";
-import { badRequest } from "../http/errors";
+import { invalid } from "./errors";
 
 /**
  * The pull cursor: opaque to tills, versioned and tamper-evident. It is `<payload>.<mac>`: the payload is
@@ -44,8 +44,8 @@ export async function encodeCursor(secret: string, cursor: Cursor): Promise<stri
   return `${payload}.${toBase64Url(await mac(secret, payload))}`;
 }
 
-const invalid = (why: string) =>
-  badRequest("INVALID_CURSOR", `The cursor is not valid (${why}); send the cursor of your last page as it was, or none to start from the beginning`, [
+const refusedCursor = (why: string) =>
+  invalid("INVALID_CURSOR", `The cursor is not valid (${why}); send the cursor of your last page as it was, or none to start from the beginning`, [
     { path: "query.since", message: why },
   ]);
 
@@ -58,26 +58,26 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
  */
 export async function decodeCursor(secret: string, text: string, expected: { tenantId: string; storeId: string; filter: string | null }): Promise<Cursor> {
   const [payload, tag, ...rest] = text.split(".");
-  if (!payload || !tag || rest.length || !BASE64URL.test(payload) || !BASE64URL.test(tag)) throw invalid("malformed");
+  if (!payload || !tag || rest.length || !BASE64URL.test(payload) || !BASE64URL.test(tag)) throw refusedCursor("malformed");
   let given: Uint8Array;
   try {
     given = fromBase64Url(tag);
   } catch {
-    throw invalid("malformed");
+    throw refusedCursor("malformed");
   }
-  if (!constantTimeEqual(given, await mac(secret, payload))) throw invalid("not made by this server, or altered");
+  if (!constantTimeEqual(given, await mac(secret, payload))) throw refusedCursor("not made by this server, or altered");
   let body: { v?: unknown; t?: unknown; s?: unknown; q?: unknown; e?: unknown };
   try {
     body = JSON.parse(new TextDecoder().decode(fromBase64Url(payload)));
   } catch {
-    throw invalid("malformed");
+    throw refusedCursor("malformed");
   }
-  if (body.v !== VERSION) throw invalid(`version ${String(body.v)} is not understood`);
-  if (typeof body.q !== "number" || !Number.isSafeInteger(body.q) || body.q < 0) throw invalid("malformed");
-  if (body.t !== expected.tenantId || body.s !== expected.storeId) throw invalid("made for another tenant or store");
+  if (body.v !== VERSION) throw refusedCursor(`version ${String(body.v)} is not understood`);
+  if (typeof body.q !== "number" || !Number.isSafeInteger(body.q) || body.q < 0) throw refusedCursor("malformed");
+  if (body.t !== expected.tenantId || body.s !== expected.storeId) throw refusedCursor("made for another tenant or store");
   const filter = typeof body.e === "string" ? body.e : null;
   if (filter !== expected.filter) {
-    throw badRequest(
+    throw invalid(
       "CURSOR_FILTER_MISMATCH",
       `The cursor was made for entity_type=${filter ?? "(every type)"}, not ${expected.filter ?? "(every type)"}; page on with the entity_type it was made with, or start a new pull without since`,
       [{ path: "query.entity_type", message: "differs from the cursor's" }],

@@ -3,7 +3,7 @@ import { SYNC_ENTITY_TYPES, type SyncChange, type SyncEntityType, type SyncPullR
 import { devices } from "../../schema/db";
 import { rawStatement, type Statement } from "../db/batch";
 import type { Db } from "../db/client";
-import { forbidden } from "../http/errors";
+import { forbidden } from "./errors";
 import { decodeCursor, encodeCursor } from "./sync-pull-cursor";
 import { ENTITY_SOURCES, feedKey, windowRows, type PullWindow } from "./sync-pull-entities";
 

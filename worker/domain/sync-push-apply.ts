@@ -2,7 +2,7 @@ import { eq, isNull } from "drizzle-orm";
 import { PUSH_ITEM_TYPES, type PushItemResult, type PushResult } from "../../schema/contracts/sync-push";
 import { devices, stores } from "../../schema/db";
 import type { Statement } from "../db/batch";
-import { ApiError, notFound } from "../http/errors";
+import { DomainError, notFound } from "./errors";
 import type { HubCaller } from "../store/hub-protocol";
 import type { HubContext } from "./register-sessions";
 import { recordPushOutcomes, type QueueEntry } from "./sync-errors";
@@ -61,8 +61,8 @@ export async function applyPush(h: HubContext, copies: RegisterCopies, command: 
         answer = { ...identity, status: outcome.status, ...(outcome.flags.length ? { flags: outcome.flags } : {}) };
       } catch (error) {
         // A revoked device or an ended session stops the whole push; anything else refuses this record only.
-        if (!(error instanceof ApiError) || error.status === 401) throw error;
-        answer = { ...identity, status: "rejected", code: error.code, message: error.message, ...(error.extra.fields ? { fields: error.extra.fields } : {}) };
+        if (!(error instanceof DomainError) || error.kind === "unauthenticated") throw error;
+        answer = { ...identity, status: "rejected", code: error.code, message: error.message, ...(error.details.fields ? { fields: error.details.fields } : {}) };
       }
     }
     answers[at] = answer;

@@ -1,5 +1,5 @@
 import { PushItem } from "../../schema/contracts/sync-push";
-import type { FieldError } from "../http/errors";
+import type { FieldError } from "./errors";
 
 /**
  * A push's records, each checked against its own schema (a malformed one is rejected alone, the others still

@@ -3,7 +3,7 @@ import type { PushItem } from "../../schema/contracts/sync-push";
 import { cashEvents, registerSessions, stores } from "../../schema/db";
 import type { Permission } from "../../schema/permissions";
 import { commit, expectThat, guard, isGuardFailure, isUniqueViolation, isWriteGuardFailure, type Statement } from "../db/batch";
-import { ApiError, conflict, forbidden, unprocessable, validationFailed, type FieldError } from "../http/errors";
+import { DomainError, conflict, forbidden, businessRule, validationFailed, type FieldError } from "./errors";
 import type { HubCaller } from "../store/hub-protocol";
 import type { RegisterState } from "../store/hub-state";
 import { cashEventDto } from "./cash-events";
@@ -21,7 +21,7 @@ import { toIso } from "./versioning";
  * Applying one pushed record: its checks against the push's view of the store (PushWorld), then its own D1 batch,
  * so that a record refused never takes another with it. Each batch keeps the record's retry key (idempotency.ts)
  * with its answer: the same record again is a duplicate and writes nothing; the same id with other content is 422
- * IDEMPOTENCY_MISMATCH. A refusal is thrown as an ApiError and becomes the item's `rejected` answer.
+ * IDEMPOTENCY_MISMATCH. A refusal is thrown as a DomainError and becomes the item's `rejected` answer.
  *
  * Offline records keep their own time: a sale its soldAt, an open, close, cash event or void its `at`. A record
  * may land in a session that is already closed on the edge (the till closed it offline and the close arrived
@@ -64,7 +64,7 @@ export interface Outcome {
 
 const CLOSE_ATTEMPTS = 3;
 
-/** Apply one record; a refusal is thrown (ApiError). */
+/** Apply one record; a refusal is thrown (DomainError). */
 export async function applyRecord(ctx: PushContext, item: PushItem): Promise<Outcome> {
   const key: IdempotencyKey = { key: recordKey(item), requestHash: await requestHash(item) };
   const first = ctx.world.keys.get(key.key);
@@ -110,7 +110,7 @@ const APPLY: { [T in PushItem["type"]]: Applier<T> } = {
  */
 function person(ctx: PushContext, userId: string, permission: Permission, field: string, flag = "USER_INACTIVE") {
   const user = ctx.world.users.get(userId);
-  if (!user) throw unprocessable("UNKNOWN_USER", `The record names a user who is not one of this tenant's`, [{ path: field, message: "is not a user of this tenant" }]);
+  if (!user) throw businessRule("UNKNOWN_USER", `The record names a user who is not one of this tenant's`, [{ path: field, message: "is not a user of this tenant" }]);
   if (!user.permissions.has(permission)) {
     throw forbidden(`The user named in ${field} does not hold ${permission} in store ${ctx.store.code}`, "MISSING_PERMISSION_IN_STORE");
   }
@@ -121,13 +121,13 @@ function person(ctx: PushContext, userId: string, permission: Permission, field:
 function sessionFor(ctx: PushContext, sessionId: string, at: number, field = "sessionId"): SessionRow {
   const session = ctx.world.sessions.get(sessionId);
   if (!session || session.storeId !== ctx.store.id) {
-    throw unprocessable("UNKNOWN_SESSION", "The record names a register session this store does not have (was its open pushed?)", [{ path: field, message: "is not a register session of this store" }]);
+    throw businessRule("UNKNOWN_SESSION", "The record names a register session this store does not have (was its open pushed?)", [{ path: field, message: "is not a register session of this store" }]);
   }
   if (ctx.origin.registerId && session.registerId !== ctx.origin.registerId) {
-    throw unprocessable("REGISTER_MISMATCH", `Session ${session.id} is of register ${session.registerCode}, not this till's`, [{ path: field, message: "is another register's session" }]);
+    throw businessRule("REGISTER_MISMATCH", `Session ${session.id} is of register ${session.registerCode}, not this till's`, [{ path: field, message: "is another register's session" }]);
   }
   if (at + CLOCK_SLACK_MS < session.openedAt) {
-    throw unprocessable("BEFORE_SESSION_OPEN", `The record (${toIso(at)}) is older than its session, opened ${toIso(session.openedAt)}`, [{ path: field, message: "was not open yet at the record's time" }]);
+    throw businessRule("BEFORE_SESSION_OPEN", `The record (${toIso(at)}) is older than its session, opened ${toIso(session.openedAt)}`, [{ path: field, message: "was not open yet at the record's time" }]);
   }
   if (session.status === "closed" && session.closedAt! + CLOCK_SLACK_MS < at) {
     throw conflict("SESSION_CLOSED", `Register session ${session.id} closed at ${toIso(session.closedAt!)}, before this record (${toIso(at)})`);
@@ -145,11 +145,11 @@ const late = (ctx: PushContext, session: SessionRow) => {
 };
 
 /** Commit a record's batch; `explain` turns a constraint or guard failure into the refusal it means. */
-async function write(ctx: PushContext, statements: Statement[], explain: (error: unknown) => ApiError | undefined) {
+async function write(ctx: PushContext, statements: Statement[], explain: (error: unknown) => DomainError | undefined) {
   try {
     await commit(ctx.h.scope.db, statements);
   } catch (error) {
-    if (error instanceof ApiError) throw error;
+    if (error instanceof DomainError) throw error;
     const refusal = explain(error);
     if (refusal) throw refusal;
     throw error;
@@ -244,7 +244,7 @@ async function applyVoid(ctx: PushContext, item: Extract<PushItem, { type: "void
   const { world, store, h } = ctx;
   const at = Date.parse(item.at);
   const sale = world.sales.get(item.saleId);
-  if (!sale || sale.storeId !== store.id) throw unprocessable("UNKNOWN_SALE", "The void names a sale this store does not have (was it pushed?)", [{ path: "saleId", message: "is not a sale of this store" }]);
+  if (!sale || sale.storeId !== store.id) throw businessRule("UNKNOWN_SALE", "The void names a sale this store does not have (was it pushed?)", [{ path: "saleId", message: "is not a sale of this store" }]);
   const session = sessionFor(ctx, sale.sessionId, at, "saleId");
   if (sale.status === "voided") throw conflict("ALREADY_VOIDED", `Sale ${sale.id} is already voided`);
   if (world.withReturns.has(sale.id)) throw conflict("SALE_HAS_RETURNS", "Items of this sale were returned: void the returns first");
@@ -297,8 +297,8 @@ async function applyOpen(ctx: PushContext, item: Extract<PushItem, { type: "sess
   const registerId = item.registerId ?? origin.registerId;
   if (!registerId) throw validationFailed([{ path: "registerId", message: "is required from a device that is not a till" }]);
   const register = world.registers.get(registerId);
-  if (!register) throw unprocessable("UNKNOWN_REGISTER", "The open names a register this store does not have", [{ path: "registerId", message: "is not a register of this store" }]);
-  if (origin.registerId && register.id !== origin.registerId) throw unprocessable("REGISTER_MISMATCH", "A till opens only its own register", [{ path: "registerId", message: "is not this till's register" }]);
+  if (!register) throw businessRule("UNKNOWN_REGISTER", "The open names a register this store does not have", [{ path: "registerId", message: "is not a register of this store" }]);
+  if (origin.registerId && register.id !== origin.registerId) throw businessRule("REGISTER_MISMATCH", "A till opens only its own register", [{ path: "registerId", message: "is not this till's register" }]);
   if (!register.isActive) throw refusals.registerInactive(register.code);
   const user = person(ctx, item.userId, "registers.open", "userId");
   if (world.sessions.has(item.id)) throw idTaken("session");
@@ -342,7 +342,7 @@ async function applyClose(ctx: PushContext, item: Extract<PushItem, { type: "ses
     try {
       await commit(h.scope.db, plan.statements);
     } catch (error) {
-      if (error instanceof ApiError) throw error;
+      if (error instanceof DomainError) throw error;
       if (isGuardFailure(error)) continue;
       if (isUniqueViolation(error, "z_reports.z_number") || isUniqueViolation(error, "z_reports.session_id")) {
         await ctx.copies.rebuild(h, open.registerId);
@@ -370,7 +370,7 @@ async function applyAdjustment(ctx: PushContext, item: Extract<PushItem, { type:
     if (!known) fields.push({ path: `lines.${i}.productId`, message: "is not a product of this tenant" });
     else if (!known.product.trackStock) fields.push({ path: `lines.${i}.productId`, message: "does not track stock (trackStock is false)" });
   });
-  if (fields.length) throw unprocessable("UNKNOWN_REFERENCE", "Some lines name products that do not exist or do not track stock", fields);
+  if (fields.length) throw businessRule("UNKNOWN_REFERENCE", "Some lines name products that do not exist or do not track stock", fields);
   const productIds = [...new Set(item.lines.map((l) => l.productId))];
   await write(ctx, [
     ...record(h.scope, key, 201, { id: item.id, storeId: store.id, reason: item.reason, lines: item.lines }, h.now),

@@ -8,7 +8,7 @@ import { chunkRows } from "../db/batch";
 import { readPage } from "../db/paging";
 import { matchesSearch, searchText } from "../db/search";
 import type { TenantScope } from "../db/tenant-scope";
-import { conflict, notFound, unprocessable } from "../http/errors";
+import { conflict, notFound, businessRule } from "./errors";
 import type { ServiceContext } from "./context";
 import { entityService, plainDto } from "./entity";
 import { inJson } from "./references";
@@ -92,7 +92,7 @@ async function groupRatesOf(scope: TenantScope, ids: string[]): Promise<GroupRat
 function ratesNamed(ids: string[], rows: RateRow[]): GroupRate[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
   const fields = ids.flatMap((id, i) => (byId.has(id) ? [] : [{ path: `taxRateIds.${i}`, message: "is not a tax rate of this tenant" }]));
-  if (fields.length) throw unprocessable("UNKNOWN_REFERENCE", "taxRateIds names rates that do not exist", fields);
+  if (fields.length) throw businessRule("UNKNOWN_REFERENCE", "taxRateIds names rates that do not exist", fields);
   return ids.map((id, sortOrder) => {
     const r = byId.get(id)!;
     return { id, name: r.name, rateMillionths: r.rateMillionths, isCompound: r.isCompound, sortOrder };

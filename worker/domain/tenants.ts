@@ -7,7 +7,7 @@ import { issuePin } from "./pins";
 import { expectOneChange } from "../db/batch";
 import type { Db } from "../db/client";
 import { TenantScope } from "../db/tenant-scope";
-import { conflict, notFound } from "../http/errors";
+import { conflict, notFound } from "./errors";
 import type { RequestInfo } from "./context";
 import { DEFAULT_ROLES } from "./default-roles";
 import { changedFields } from "./entity";

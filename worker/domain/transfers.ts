@@ -6,7 +6,7 @@ import { expectOneChange, rawStatement, type Statement } from "../db/batch";
 import { insertFromJson, jsonField, jsonRows } from "../db/json-rows";
 import { readPage } from "../db/paging";
 import type { Page } from "../http/envelope";
-import { conflict, notFound, unprocessable, type FieldError } from "../http/errors";
+import { conflict, notFound, businessRule, type FieldError } from "./errors";
 import type { ServiceContext } from "./context";
 import { recordAudit, recordChange } from "./journal";
 import { levelFeedStatement, stockStatements, type StockChange } from "./stock";
@@ -116,7 +116,7 @@ const journal = (ctx: ServiceContext, row: Row, action: string, detail?: Record<
 ];
 
 function requireTwoStores(fromStoreId: string, toStoreId: string) {
-  if (fromStoreId === toStoreId) throw unprocessable("SAME_STORE", "A transfer goes between two different stores", [{ path: "toStoreId", message: "is the source store" }]);
+  if (fromStoreId === toStoreId) throw businessRule("SAME_STORE", "A transfer goes between two different stores", [{ path: "toStoreId", message: "is the source store" }]);
 }
 
 export async function createTransfer(ctx: ServiceContext, body: z.output<typeof CreateTransferBody>): Promise<Transfer> {
@@ -209,8 +209,8 @@ export async function receiveTransfer(ctx: ServiceContext, id: string, body: z.o
     if (!line) fields.push({ path: `lines.${i}.productId`, message: "is not a line of this transfer" });
     else if (l.receivedQuantity !== line.quantity && !l.reason?.trim()) fields.push({ path: `lines.${i}.reason`, message: "is required when the received quantity differs from the quantity sent" });
   });
-  if (fields.some((f) => f.path.endsWith("productId"))) throw unprocessable("NOT_ON_TRANSFER", "Some lines name products this transfer does not carry", fields);
-  if (fields.length) throw unprocessable("REASON_REQUIRED", "A line received short or over needs the reason", fields);
+  if (fields.some((f) => f.path.endsWith("productId"))) throw businessRule("NOT_ON_TRANSFER", "Some lines name products this transfer does not carry", fields);
+  if (fields.length) throw businessRule("REASON_REQUIRED", "A line received short or over needs the reason", fields);
 
   const given = new Map(body.lines.map((l) => [l.productId, l]));
   const received = lines.map(({ line }) => {

@@ -8,7 +8,7 @@ import { chunkRows, expectOneChange, type Statement } from "../db/batch";
 import { readPage } from "../db/paging";
 import { matchesSearch, searchText } from "../db/search";
 import type { TenantScope } from "../db/tenant-scope";
-import { conflict, notFound, unprocessable, type FieldError } from "../http/errors";
+import { conflict, notFound, businessRule, type FieldError } from "./errors";
 import type { ServiceContext } from "./context";
 import { Access, accessQuery, checkGrants, checkOutranks, type AccessRow, type RoleGrant } from "./grants";
 import { changedFields } from "./entity";
@@ -126,7 +126,7 @@ async function readForWrite(ctx: ServiceContext, input: { userId: string; storeR
         if (!storeById.has(sr.storeId)) fields.push({ path: `storeRoles.${i}.storeId`, message: "is not a store of this tenant" });
         if (!roleById.has(sr.roleId)) fields.push({ path: `storeRoles.${i}.roleId`, message: "is not a role of this tenant" });
       });
-      if (fields.length) throw unprocessable("UNKNOWN_REFERENCE", "storeRoles names stores or roles that do not exist", fields);
+      if (fields.length) throw businessRule("UNKNOWN_REFERENCE", "storeRoles names stores or roles that do not exist", fields);
     },
     /** The named store roles as grants (after checkReferences). */
     given: (pairs: StoreRole[]): RoleGrant[] =>
@@ -277,7 +277,7 @@ export async function updateUser(
     next.pinLookup = null;
   }
   if (next.pinHash === null && next.passwordHash === null) {
-    throw unprocessable("NO_CREDENTIAL", "A user needs a PIN or a password; this would remove both", [{ path: "pin", message: "cannot be removed while password is null" }]);
+    throw businessRule("NO_CREDENTIAL", "A user needs a PIN or a password; this would remove both", [{ path: "pin", message: "cannot be removed while password is null" }]);
   }
   const reissue = newStore && next.pinHash !== null;
   // A changed credential, a deactivation or a change of stores ends the user's sessions.

@@ -1,6 +1,6 @@
 import type { Db } from "../db/client";
 import { commit, isGuardFailure, isUniqueViolation, type Statement } from "../db/batch";
-import { conflict } from "../http/errors";
+import { conflict } from "./errors";
 
 export const toIso = (ms: number) => new Date(ms).toISOString();
 export const toIsoOrNull = (ms: number | null | undefined) => (ms == null ? null : toIso(ms));

@@ -3,7 +3,7 @@ import { changeFeed, products, storePrices, worksheetItems, worksheets } from ".
 import { expectChanges, expectOneChange, expectThat, type Statement } from "../db/batch";
 import { insertFromJson, jsonField, jsonRows } from "../db/json-rows";
 import type { TenantScope } from "../db/tenant-scope";
-import { conflict, notFound } from "../http/errors";
+import { conflict, notFound } from "./errors";
 import type { ServiceContext } from "./context";
 import { recordAudit, recordChange } from "./journal";
 import { productSearchText } from "./products";

@@ -3,7 +3,7 @@ import type { WorksheetBody } from "../../schema/contracts/worksheets";
 import { departments, products, stores, taxGroups } from "../../schema/db";
 import type { Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
-import { ApiError, unprocessable, type FieldError } from "../http/errors";
+import { businessRule, conflict, type FieldError } from "./errors";
 import { inJson } from "./references";
 
 /**
@@ -91,8 +91,8 @@ export function worksheetReferenceCheck(scope: TenantScope, names: WorksheetName
       const missing: FieldError[] = names.references
         .filter((r) => !found.get(r.target)?.has(r.id))
         .map((r) => ({ path: r.path, message: moment === "write" ? `is not ${NOUN[r.target]} of this tenant` : "no longer exists" }));
-      if (missing.length && moment === "write") throw unprocessable("UNKNOWN_REFERENCE", "The worksheet names products, departments, tax groups or stores that do not exist", missing);
-      if (missing.length) throw unprocessable("WORKSHEET_OUT_OF_DATE", "The catalogue changed since this worksheet was written; fix these items and resubmit", missing);
+      if (missing.length && moment === "write") throw businessRule("UNKNOWN_REFERENCE", "The worksheet names products, departments, tax groups or stores that do not exist", missing);
+      if (missing.length) throw businessRule("WORKSHEET_OUT_OF_DATE", "The catalogue changed since this worksheet was written; fix these items and resubmit", missing);
       const takenFields = names.newProductIds.filter((n) => found.get("taken")?.has(n.id)).map((n) => ({ path: n.path, message: "is already used by a product" }));
       if (takenFields.length) throw idTaken(takenFields);
       return { productById: new Map(productRows.map((p) => [p.id, p])) };
@@ -101,4 +101,4 @@ export function worksheetReferenceCheck(scope: TenantScope, names: WorksheetName
 }
 
 export const idTaken = (fields?: FieldError[]) =>
-  new ApiError(409, "ID_TAKEN", "A new product of this worksheet has an id another product already has; nothing was written", { fields });
+  conflict("ID_TAKEN", "A new product of this worksheet has an id another product already has; nothing was written", undefined, fields);

@@ -6,7 +6,7 @@ import { worksheetItems, worksheets } from "../../schema/db";
 import type { Statement } from "../db/batch";
 import { insertFromJson } from "../db/json-rows";
 import type { TenantScope } from "../db/tenant-scope";
-import { conflict, notFound, unprocessable } from "../http/errors";
+import { conflict, notFound, businessRule } from "./errors";
 import type { ServiceContext } from "./context";
 import { entityService } from "./entity";
 import { checkVersion, toIso, toIsoOrNull } from "./versioning";
@@ -103,7 +103,7 @@ export async function createWorksheet(ctx: ServiceContext, body: WorksheetBody) 
 
 const editable = (current: WorksheetRow, body: WorksheetBody) => {
   requireStatus(current, ["draft", "rejected"], "edited");
-  if (current.kind !== body.kind) throw unprocessable("KIND_CHANGED", `This is a ${current.kind} worksheet; create a new one for ${body.kind}`, [{ path: "kind", message: "cannot change" }]);
+  if (current.kind !== body.kind) throw businessRule("KIND_CHANGED", `This is a ${current.kind} worksheet; create a new one for ${body.kind}`, [{ path: "kind", message: "cannot change" }]);
 };
 
 /**
@@ -141,7 +141,7 @@ export async function submitWorksheet(ctx: ServiceContext, id: string, expectedV
   const items = await readItems(ctx.scope, id);
   await sheets.update(ctx, id, (current) => {
     requireStatus(current, ["draft"], "submitted");
-    if (items.length === 0) throw unprocessable("EMPTY_WORKSHEET", "A worksheet needs at least one item to be submitted");
+    if (items.length === 0) throw businessRule("EMPTY_WORKSHEET", "A worksheet needs at least one item to be submitted");
     return { status: "submitted", submittedBy: ctx.actor.userId, submittedAt: ctx.request.now };
   }, expectedVersion);
   return getWorksheet(ctx, id);

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app";
 import { failure } from "./envelope";
-import { badRequest } from "./errors";
+import { invalid } from "../domain/errors";
 
 /**
  * How much of an oversized body without a length is still read (and dropped) so that the connection stays
@@ -30,7 +30,7 @@ export function limitBody(maxBytes: number): MiddlewareHandler<AppEnv> {
     let size = 0;
     for (;;) {
       const { done, value } = await reader.read().catch(() => {
-        throw badRequest("BODY_INCOMPLETE", "The request body broke off before its end");
+        throw invalid("BODY_INCOMPLETE", "The request body broke off before its end");
       });
       if (done) break;
       size += value.byteLength;

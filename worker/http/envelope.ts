@@ -1,4 +1,4 @@
-import type { FieldError } from "./errors";
+import type { FieldError } from "../domain/errors";
 
 export interface Page<T> {
   items: T[];

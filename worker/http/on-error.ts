@@ -2,13 +2,14 @@ import type { ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./app";
 import { failure } from "./envelope";
-import { ApiError } from "./errors";
+import { DomainError } from "../domain/errors";
+import { httpStatusOf } from "./errors";
 
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
   const requestId = c.get("requestId");
-  if (error instanceof ApiError) {
-    if (error.extra.retryAfterSeconds) c.header("Retry-After", String(error.extra.retryAfterSeconds));
-    return c.json(failure(error.code, error.message, requestId, error.extra.fields, error.extra.current), error.status);
+  if (error instanceof DomainError) {
+    if (error.details.retryAfterSeconds) c.header("Retry-After", String(error.details.retryAfterSeconds));
+    return c.json(failure(error.code, error.message, requestId, error.details.fields, error.details.current), httpStatusOf[error.kind]);
   }
   if (error instanceof HTTPException && error.status < 500) {
     const code = /malformed json/i.test(error.message) ? "MALFORMED_JSON" : "BAD_REQUEST";

@@ -3,7 +3,7 @@ import { commit } from "../db/batch";
 import { createDb } from "../db/client";
 import { recordRefusal } from "../domain/refusals";
 import type { AppEnv } from "./app";
-import { ApiError } from "./errors";
+import { DomainError } from "../domain/errors";
 
 /**
  * Records the route's 403 answers (a missing permission, a grant beyond the caller's own) in the audit log,
@@ -16,7 +16,7 @@ export const auditRefusals = (method: string, path: string): MiddlewareHandler<A
   return async (c, next) => {
     await next();
     const error = c.error;
-    if (!(error instanceof ApiError) || error.status !== 403) return;
+    if (!(error instanceof DomainError) || error.kind !== "forbidden") return;
     const actor = c.get("actor");
     if (!actor) return;
     try {

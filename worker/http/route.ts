@@ -9,7 +9,7 @@ import { requireOperator, requirePermission, requireUser } from "../auth/middlew
 import type { AppContext, AppEnv } from "./app";
 import { ok, paged, type Page } from "./envelope";
 import { auditRefusals } from "./refusal-audit";
-import { badRequest, validationFailed, type FieldError } from "./errors";
+import { invalid, validationFailed, type FieldError } from "../domain/errors";
 import { mountMethodNotAllowed } from "./method-not-allowed";
 import { refuseUnusableText } from "./text-input";
 
@@ -105,7 +105,7 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   const type = c.req.header("Content-Type")?.split(";")[0]?.trim() ?? "";
   if (!JSON_TYPE.test(type)) {
-    throw badRequest("UNSUPPORTED_CONTENT_TYPE", `The body must be JSON sent as Content-Type: application/json (got ${type || "none"})`);
+    throw invalid("UNSUPPORTED_CONTENT_TYPE", `The body must be JSON sent as Content-Type: application/json (got ${type || "none"})`);
   }
   await next();
 };
@@ -114,7 +114,7 @@ const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
 function ifMatchVersion(header: string | undefined): number | undefined {
   if (header === undefined || header.trim() === "*") return undefined;
   const match = header.trim().match(/^(?:W\/)?"?(\d{1,9})"?$/);
-  if (!match) throw badRequest("INVALID_IF_MATCH", "If-Match must be the entity's version, e.g. If-Match: \"3\", or * for any version");
+  if (!match) throw invalid("INVALID_IF_MATCH", "If-Match must be the entity's version, e.g. If-Match: \"3\", or * for any version");
   return Number(match[1]);
 }
 
@@ -122,7 +122,7 @@ function expectedVersion(c: AppContext, body: unknown): number | undefined {
   const fromHeader = ifMatchVersion(c.req.header("If-Match"));
   const fromBody = (body as { version?: number } | undefined)?.version;
   if (fromHeader !== undefined && fromBody !== undefined && fromHeader !== fromBody) {
-    throw badRequest("VERSION_MISMATCH", `If-Match says version ${fromHeader} but the body says ${fromBody}`);
+    throw invalid("VERSION_MISMATCH", `If-Match says version ${fromHeader} but the body says ${fromBody}`);
   }
   return fromHeader ?? fromBody;
 }

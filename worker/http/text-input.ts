@@ -1,5 +1,5 @@
 import { unusableCharacter } from "../../schema/contracts/text";
-import { badRequest, type FieldError } from "./errors";
+import { invalid, type FieldError } from "../domain/errors";
 
 /**
  * The first string or object key in a request's input (parsed JSON body, query or path parameters) that is not
@@ -30,5 +30,5 @@ export function refuseUnusableText(input: unknown, location: "params" | "query" 
   const found = unusableText(input);
   if (!found) return;
   const path = location === "body" ? found.path : [location, found.path].filter(Boolean).join(".");
-  throw badRequest("INVALID_TEXT", `${path || "The body"} ${found.message}`, [{ path, message: found.message }]);
+  throw invalid("INVALID_TEXT", `${path || "The body"} ${found.message}`, [{ path, message: found.message }]);
 }

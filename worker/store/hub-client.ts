@@ -17,7 +17,7 @@ export interface HubAccess {
   meter?: D1Meter;
 }
 
-/** Ask a store's hub; its refusal is thrown as the ApiError it was. */
+/** Ask a store's hub; its refusal is thrown as the DomainError it was. */
 export async function askHub<T>(access: HubAccess, tenantId: string, storeId: string, ask: (hub: StoreHubStub) => Promise<HubReply<T>>): Promise<T> {
   const reply = (await ask(storeHub(access.env, tenantId, storeId))) as HubReply<T>;
   if (access.meter) {

@@ -1,6 +1,5 @@
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { WriteGuard } from "../db/write-guard";
-import { ApiError, type FieldError } from "../http/errors";
+import { DomainError, type ErrorKind, type FieldError } from "../domain/errors";
 
 /**
  * What the Worker and its store's hub say to each other over RPC. An error crosses as data (an RPC call would
@@ -25,7 +24,7 @@ export interface HubCaller {
 }
 
 export interface HubError {
-  status: number;
+  kind: ErrorKind;
   code: string;
   message: string;
   fields?: FieldError[];
@@ -39,13 +38,13 @@ export interface D1Usage {
 
 export type HubReply<T> = { ok: true; value: T; d1: D1Usage } | { ok: false; error: HubError; d1: D1Usage };
 
-export const toHubError = (e: ApiError): HubError => ({
-  status: e.status,
+export const toHubError = (e: DomainError): HubError => ({
+  kind: e.kind,
   code: e.code,
   message: e.message,
-  ...(e.extra.fields ? { fields: e.extra.fields } : {}),
-  ...(e.extra.current !== undefined ? { current: e.extra.current } : {}),
+  ...(e.details.fields ? { fields: e.details.fields } : {}),
+  ...(e.details.current !== undefined ? { current: e.details.current } : {}),
 });
 
 export const fromHubError = (e: HubError) =>
-  new ApiError(e.status as ContentfulStatusCode, e.code, e.message, { fields: e.fields, current: e.current });
+  new DomainError(e.kind, e.code, e.message, { fields: e.fields, current: e.current });

@@ -13,7 +13,7 @@ import { applyPush, type PushCommand } from "../domain/sync-push-apply";
 import type { RegisterCopies } from "../domain/sync-push-records";
 import type { Env } from "../env";
 import { D1Meter } from "../http/d1-meter";
-import { ApiError, conflict } from "../http/errors";
+import { DomainError, conflict } from "../domain/errors";
 import { SYNC_CLOSE, type PresenceEntry } from "../../schema/sync/messages";
 import { watchChangeFeed } from "../sync/change-watch";
 import { toHubError, type HubCaller, type HubReply } from "./hub-protocol";
@@ -207,7 +207,7 @@ export class StoreHub extends DurableObject<Env> {
         try {
           return await command(h);
         } catch (error) {
-          if (key && ((error instanceof ApiError && error.status === 409) || isRace(error))) {
+          if (key && ((error instanceof DomainError && error.kind === "conflict") || isRace(error))) {
             const first = replay<T>(await idempotencyQuery(scope, key), key);
             if (first !== undefined) return first;
           }
@@ -216,7 +216,7 @@ export class StoreHub extends DurableObject<Env> {
       });
       return { ok: true, value, d1: usage() };
     } catch (error) {
-      if (error instanceof ApiError) return { ok: false, error: toHubError(error), d1: usage() };
+      if (error instanceof DomainError) return { ok: false, error: toHubError(error), d1: usage() };
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import { BEARER_SUBPROTOCOL_PREFIX, DEVICE_SUBPROTOCOL_PREFIX, SYNC_SUBPROTOCOL } from "../../../schema/sync/messages";
-import { ApiError } from "../../http/errors";
+import { invalid } from "../../domain/errors";
 import { route } from "../../http/route";
 import { storeHub } from "../../store/hub-client";
 import { SOCKET_IDENTITY_HEADER, type SocketIdentity } from "../../store/hub-sockets";
@@ -23,7 +23,7 @@ export const syncSocketRoutes = [
     },
     handler: async (c) => {
       if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-        throw new ApiError(400, "UPGRADE_REQUIRED", "This is a WebSocket endpoint: send Upgrade: websocket");
+        throw invalid("UPGRADE_REQUIRED", "This is a WebSocket endpoint: send Upgrade: websocket");
       }
       const sync = c.get("sync");
       const identity: SocketIdentity = {
