@@ -1,8 +1,15 @@
 import { count, type SQL } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { PageQuery } from "../../schema/contracts/common";
-import type { Page } from "../http/envelope";
 import type { Db } from "./client";
+
+/** One page of a list, and how many there are in all. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
 
 interface PageableQuery<Row> {
   limit(n: number): { offset(n: number): PromiseLike<Row[]> & object };

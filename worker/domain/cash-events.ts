@@ -3,7 +3,7 @@ import type { PageQuery } from "../../schema/contracts/common";
 import { CASH_EVENT_KINDS as WIRE_KINDS, type CashEvent, type CreateCashEventBody } from "../../schema/contracts/registers";
 import { cashEvents, CASH_EVENT_KINDS } from "../../schema/db";
 import { expectThat, type Statement } from "../db/batch";
-import type { Page } from "../http/envelope";
+import type { Page } from "../db/paging";
 import { askHub, type HubAccess } from "../store/hub-client";
 import type { HubCaller } from "../store/hub-protocol";
 import type { ServiceContext } from "./context";

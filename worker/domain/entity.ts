@@ -4,7 +4,7 @@ import type { PageQuery } from "../../schema/contracts/common";
 import { expectOneChange, type Statement } from "../db/batch";
 import { readPage } from "../db/paging";
 import type { TenantScope } from "../db/tenant-scope";
-import type { Page } from "../http/envelope";
+import type { Page } from "../db/paging";
 import { conflict, notFound } from "./errors";
 import type { ServiceContext } from "./context";
 import { recordAudit, recordChange } from "./journal";

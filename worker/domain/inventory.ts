@@ -7,7 +7,7 @@ import { commit, expectThat, isGuardFailure, rawStatement, type Statement } from
 import { jsonField, jsonRows } from "../db/json-rows";
 import { matchesSearch } from "../db/search";
 import type { TenantScope } from "../db/tenant-scope";
-import type { Page } from "../http/envelope";
+import type { Page } from "../db/paging";
 import { conflict, forbidden, notFound, businessRule, type FieldError } from "./errors";
 import type { ServiceContext } from "./context";
 import { Access, type AccessRow } from "./grants";

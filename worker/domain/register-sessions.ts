@@ -5,7 +5,7 @@ import { devices, registers, registerSessions, zReports } from "../../schema/db"
 import type { Permission } from "../../schema/permissions";
 import { expectThat, type Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
-import type { Page } from "../http/envelope";
+import type { Page } from "../db/paging";
 import { conflict, forbidden, notFound, validationFailed } from "./errors";
 import { askHub, type HubAccess } from "../store/hub-client";
 import type { HubCaller } from "../store/hub-protocol";

@@ -6,7 +6,7 @@ import { expectChanges, expectOneChange, expectThat, isGuardFailure, rawStatemen
 import { jsonField, jsonRows } from "../db/json-rows";
 import { readPage } from "../db/paging";
 import type { TenantScope } from "../db/tenant-scope";
-import type { Page } from "../http/envelope";
+import type { Page } from "../db/paging";
 import { conflict, notFound, businessRule, type FieldError } from "./errors";
 import type { ServiceContext } from "./context";
 import { recordAudit, recordChange } from "./journal";

@@ -7,7 +7,7 @@ import { devices, stores, syncErrors } from "../../schema/db";
 import type { SyncCaller } from "../auth/sync-caller";
 import { commit, expectOneChange, isGuardFailure, rawStatement, type Statement } from "../db/batch";
 import type { TenantScope } from "../db/tenant-scope";
-import type { Page } from "../http/envelope";
+import type { Page } from "../db/paging";
 import { conflict, notFound } from "./errors";
 import { askHub, type HubAccess } from "../store/hub-client";
 import type { HubCaller } from "../store/hub-protocol";

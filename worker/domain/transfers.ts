@@ -5,7 +5,7 @@ import { products, transferLines, transfers } from "../../schema/db";
 import { expectOneChange, rawStatement, type Statement } from "../db/batch";
 import { insertFromJson, jsonField, jsonRows } from "../db/json-rows";
 import { readPage } from "../db/paging";
-import type { Page } from "../http/envelope";
+import type { Page } from "../db/paging";
 import { conflict, notFound, businessRule, type FieldError } from "./errors";
 import type { ServiceContext } from "./context";
 import { recordAudit, recordChange } from "./journal";

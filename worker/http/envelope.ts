@@ -1,11 +1,8 @@
 import type { FieldError } from "../domain/errors";
 
-export interface Page<T> {
-  items: T[];
-  total: number;
-  page: number;
-  pageSize: number;
-}
+import type { Page } from "../db/paging";
+
+export type { Page };
 
 export const ok = <T>(data: T) => ({ success: true as const, data });
 
