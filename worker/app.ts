@@ -9,6 +9,7 @@ import { requestContext } from "./http/request-context";
 import { mountRoutes } from "./http/route";
 import { openApiDocument } from "./openapi/document";
 import { v1Routes } from "./rest/v1";
+import { graphqlHandler } from "./graphql/yoga";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -26,6 +27,7 @@ app.use(
   }),
 );
 app.use("/api/*", limitBody(MAX_BODY_BYTES));
+app.use("/graphql", limitBody(MAX_BODY_BYTES));
 
 app.get("/health", async (c) => {
   try {
@@ -41,6 +43,8 @@ app.get("/.well-known/jwks.json", async (c) => {
   c.header("Cache-Control", "public, max-age=300");
   return c.json({ keys: [publicJwk] });
 });
+
+app.on(["GET", "POST"], "/graphql", graphqlHandler);
 
 export const routeTable = mountRoutes(app, "/api/v1", v1Routes);
 

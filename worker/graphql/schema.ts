@@ -1,0 +1,12 @@
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphql";
+import { builder } from "./builder";
+// Each module adds its types, queries and mutations to the builder when imported.
+import "./modules/catalogue";
+
+let built: GraphQLSchema | undefined;
+
+/** The schema, built once per isolate. */
+export const graphqlSchema = (): GraphQLSchema => (built ??= builder.toSchema({ sortSchema: true }));
+
+/** The schema as SDL, as schema/pos.graphql holds it (npm run graphql:sdl). */
+export const schemaSdl = () => `${printSchema(lexicographicSortSchema(graphqlSchema()))}\n`;
