@@ -12,6 +12,26 @@ export const pageArgs = builder.args((t) => ({
   skip: t.int({ required: true, defaultValue: 0, description: "How many items to pass over first (for lists without `since`)." }),
 }));
 
+/** `since` with `first` and `skip`, for sync-style lists. */
+export const syncArgs = builder.args((t) => ({
+  since: t.string({
+    required: false,
+    description:
+      "Since & until: \"\" (empty) to start from the beginning, or the `until` of your last page to get what changed after it, oldest change first, " +
+      "deleted items included (`deleted: true`). Null or left out: no since-paging (the live items in the list's order, with `skip`). " +
+      "An until is good for the same list with the same filters only.",
+  }),
+  ...pageArgs,
+}));
+
+/** A sync-style list's arguments checked: VALIDATION naming the argument otherwise. */
+export function listOf(args: { since?: string | null; first: number; skip: number }) {
+  const page = pageOf(args);
+  const since = args.since ?? null;
+  if (since !== null && page.skip !== 0) throw validationFailed([{ path: "skip", message: "cannot be combined with since: page on with until" }]);
+  return { since, ...page };
+}
+
 /** `first` and `skip` checked: VALIDATION naming the argument otherwise. */
 export function pageOf(args: { first: number; skip: number }) {
   const fields = [

@@ -2,6 +2,10 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphq
 import { builder } from "./builder";
 // Each module adds its types, queries and mutations to the builder when imported.
 import "./modules/catalogue";
+import "./modules/customers";
+import "./modules/sales";
+import "./modules/stock";
+import "./modules/stores";
 
 let built: GraphQLSchema | undefined;
 

@@ -33,7 +33,7 @@ const finalErrorsPlugin: Plugin<GraphQLServerContext> = {
 const yoga = createYoga<GraphQLServerContext>({
   schema: graphqlSchema(),
   graphqlEndpoint: "/graphql",
-  context: ({ caller, requestId }) => createContext({ caller, requestId }),
+  context: ({ caller, requestId, untilSecret }) => createContext({ caller, requestId, untilSecret }),
   maskedErrors: { maskError, errorMessage: "Something went wrong on our side; quote the request id if you report it" },
   batching: false,
   cors: false, // the app's own CORS middleware answers for every route
@@ -65,5 +65,5 @@ export const graphqlHandler: Handler<AppEnv> = async (c) => {
     if (error instanceof DomainError) return c.json(refusal(error), httpStatusOf[error.kind]);
     throw error;
   }
-  return yoga.fetch(c.req.raw, { caller, requestId: c.get("requestId") });
+  return yoga.fetch(c.req.raw, { caller, requestId: c.get("requestId"), untilSecret: c.env.PIN_LOOKUP_KEY });
 };
