@@ -18,7 +18,8 @@ export const LIMITS = {
   depth: 8,
   aliases: 15,
   tokens: 2000,
-  cost: 5000,
+  /** graphql-armor's static cost (objects 2, scalars 1, times 1.5 per level): a page of products with every relation is about 400. */
+  cost: 1500,
 } as const;
 
 /** The answer's errors as finalErrors says (the request id on INTERNAL ones; only our codes). */
