@@ -325,7 +325,9 @@ export function describeEscpos(ops: readonly EscposOp[]): string {
       switch (o.op) {
         case "text": {
           const style = [o.align !== "left" ? o.align : "", o.bold ? "bold" : "", o.width ? `${o.width}w` : "", o.height ? `${o.height}h` : "", o.partial ? "partial" : ""].filter(Boolean);
-          return [`text${style.length ? ` [${style.join(" ")}]` : ""} ${JSON.stringify(o.text)}`];
+          // A no-break space (or any space but the plain one) is written out: it looks like a space and is not one.
+          const text = JSON.stringify(o.text).replace(/[^\S ]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`);
+          return [`text${style.length ? ` [${style.join(" ")}]` : ""} ${text}`];
         }
         case "image":
           return [`image ${o.width}×${o.height}`, ...o.rows.map((r) => `  ${r}`)];
