@@ -67,6 +67,7 @@ export const PERMISSIONS = {
   "reports.discount_analysis": "View discount analysis",
   "sync.view": "View the sync dashboard and the sync error queue",
   "sync.manage": "Retry and resolve sync errors (re-apply records pushed by the stores)",
+  "api_clients.manage": "Create, edit, rotate and revoke API clients (integrators' OAuth client credentials)",
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;

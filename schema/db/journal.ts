@@ -54,6 +54,8 @@ export const batchGuard = sqliteTable("batch_guard", {
  * constraint's name in the error says which guard failed.
  * - session_live: the caller's session is live, its user active, its device not revoked (every user write).
  * - device_live: the calling device is paired, not revoked, its store active (every write made as a device alone).
+ * - client_live: the calling API client is not revoked, its secret is the token's and it still holds the token's
+ *   permissions (every write made with a client-credentials token).
  * - last_administrator: the tenant still has an active user holding every permission in some active store.
  * - register_session_open: the register session a sale is made in is open (and the register's).
  * - return_within_sold: no line is returned beyond what was sold, counting every return so far.
@@ -64,6 +66,7 @@ export const writeGuards = sqliteTable("write_guards", {
 }, (t) => [
   check("session_live", sql`${t.kind} <> 'session' OR ${t.ok} = 1`),
   check("device_live", sql`${t.kind} <> 'device' OR ${t.ok} = 1`),
+  check("client_live", sql`${t.kind} <> 'client' OR ${t.ok} = 1`),
   check("last_administrator", sql`${t.kind} <> 'last_admin' OR ${t.ok} = 1`),
   check("register_session_open", sql`${t.kind} <> 'session_open' OR ${t.ok} = 1`),
   check("return_within_sold", sql`${t.kind} <> 'return_limit' OR ${t.ok} = 1`),

@@ -36,6 +36,7 @@ export const expectOneChange = (db: Db): Statement => expectChanges(db, 1);
 export const WRITE_GUARDS = {
   session: "session_live",
   device: "device_live",
+  client: "client_live",
   last_admin: "last_administrator",
   session_open: "register_session_open",
   return_limit: "return_within_sold",

@@ -29,18 +29,46 @@ const DEVICE_GUARD_SQL = `INSERT INTO write_guards (kind, ok) VALUES ('device', 
     AND st.is_active = 1 AND st.deleted_at IS NULL
 )) ON CONFLICT (kind) DO UPDATE SET ok = excluded.ok`;
 
+/**
+ * The same check for an API client writing with a client-credentials token: not revoked, its tenant not deleted,
+ * its secret still the one the token was issued with (rotating the secret stops the old tokens' writes), and it
+ * still holds every permission the token carries (narrowing its permissions stops the tokens that had more).
+ */
+const CLIENT_GUARD_SQL = `INSERT INTO write_guards (kind, ok) VALUES ('client', (
+  SELECT count(*) FROM api_clients c
+  JOIN tenants t ON t.id = c.tenant_id
+  WHERE c.id = ?1 AND c.secret_version = ?2 AND c.revoked_at IS NULL AND t.deleted_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM json_each(?3) p WHERE p.value NOT IN (SELECT value FROM json_each(c.permissions)))
+)) ON CONFLICT (kind) DO UPDATE SET ok = excluded.ok`;
+
 /** A statement that writes: one that starts with a write verb, or a WITH (a CTE) that contains one. */
 const WRITE = /^\s*(?:insert|update|delete|replace)\b|^\s*with\b[\s\S]*\b(?:insert|update|delete|replace)\b/i;
 
-export const isSessionGuardFailure = (error: unknown) => isWriteGuardFailure(error, "session") || isWriteGuardFailure(error, "device");
+export const isSessionGuardFailure = (error: unknown) =>
+  isWriteGuardFailure(error, "session") || isWriteGuardFailure(error, "device") || isWriteGuardFailure(error, "client");
 
-/** Who a guarded database writes as: a user's sign-in, or a device on its own credential. */
-export type WriteGuard = { session: string } | { device: string };
+/** The API client a client-credentials token names, as its writes check it. */
+export interface ClientGuard {
+  /** The API client's id (api_clients.id). */
+  id: string;
+  secretVersion: number;
+  permissions: readonly string[];
+}
 
-const ended = (guard: WriteGuard) =>
-  "session" in guard
-    ? unauthenticated("SESSION_ENDED", "This session has ended (signed out, user deactivated, credential changed or device revoked); sign in again")
-    : unauthenticated("DEVICE_REVOKED", "This device's credential has been revoked (or its store deactivated); pair the device again");
+/** Who a guarded database writes as: a user's sign-in, a device on its own credential, or an API client. */
+export type WriteGuard = { session: string } | { device: string } | { client: ClientGuard };
+
+const ended = (guard: WriteGuard) => {
+  if ("session" in guard) return unauthenticated("SESSION_ENDED", "This session has ended (signed out, user deactivated, credential changed or device revoked); sign in again");
+  if ("device" in guard) return unauthenticated("DEVICE_REVOKED", "This device's credential has been revoked (or its store deactivated); pair the device again");
+  return unauthenticated("CLIENT_TOKEN_REVOKED", "This API client's token no longer writes: the client was revoked, its secret rotated or its permissions narrowed; get a new token");
+};
+
+function guardStatement(db: D1Database, guard: WriteGuard) {
+  if ("session" in guard) return db.prepare(SESSION_GUARD_SQL).bind(guard.session);
+  if ("device" in guard) return db.prepare(DEVICE_GUARD_SQL).bind(guard.device);
+  return db.prepare(CLIENT_GUARD_SQL).bind(guard.client.id, guard.client.secretVersion, JSON.stringify(guard.client.permissions));
+}
 
 class GuardedStatement {
   constructor(readonly inner: D1PreparedStatement, readonly sql: string) {}
@@ -75,10 +103,7 @@ class GuardedDatabase {
     const inner = statements.map((s) => s.inner);
     if (!writes) return this.inner.batch(inner);
     try {
-      const check = "session" in this.guard
-        ? this.inner.prepare(SESSION_GUARD_SQL).bind(this.guard.session)
-        : this.inner.prepare(DEVICE_GUARD_SQL).bind(this.guard.device);
-      const [, ...results] = await this.inner.batch([check, ...inner]);
+      const [, ...results] = await this.inner.batch([guardStatement(this.inner, this.guard), ...inner]);
       return results;
     } catch (error) {
       if (isSessionGuardFailure(error)) throw ended(this.guard);
@@ -102,3 +127,9 @@ export const withSessionGuard = (db: D1Database, sessionId: string) => new Guard
 
 /** The database as a device writing on its own credential sees it: every writing batch is guarded by the device. */
 export const withDeviceGuard = (db: D1Database, deviceId: string) => new GuardedDatabase(db, { device: deviceId }) as unknown as D1Database;
+
+/** The database as an API client's token sees it: every writing batch is guarded by the client (revoked, rotated). */
+export const withClientGuard = (db: D1Database, client: ClientGuard) => new GuardedDatabase(db, { client }) as unknown as D1Database;
+
+/** The database as any guarded caller sees it. */
+export const withWriteGuard = (db: D1Database, guard: WriteGuard) => new GuardedDatabase(db, guard) as unknown as D1Database;

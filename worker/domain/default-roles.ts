@@ -5,8 +5,8 @@ export const DEFAULT_ROLES: { name: string; description: string; permissions: Pe
   { name: "Administrator", description: "Everything, in every store they are given", permissions: ALL_PERMISSIONS },
   {
     name: "Manager",
-    description: "Runs a store: catalogue, stock, staff, registers and reports, but not roles or store setup",
-    permissions: ALL_PERMISSIONS.filter((p) => !["roles.manage", "stores.create", "stores.edit", "taxes.manage", "users.create"].includes(p)),
+    description: "Runs a store: catalogue, stock, staff, registers and reports, but not roles, store setup or API clients",
+    permissions: ALL_PERMISSIONS.filter((p) => !["roles.manage", "stores.create", "stores.edit", "taxes.manage", "users.create", "api_clients.manage"].includes(p)),
   },
   {
     name: "Cashier",

@@ -4,7 +4,7 @@ import type { PushResult } from "../../schema/contracts/sync-push";
 import { commit, isGuardFailure, isUniqueViolation, type Statement } from "../db/batch";
 import { createDb } from "../db/client";
 import { TenantScope } from "../db/tenant-scope";
-import { withDeviceGuard, withSessionGuard } from "../db/write-guard";
+import { withWriteGuard } from "../db/write-guard";
 import { cashEventStatements, type CashEventCommand } from "../domain/cash-events";
 import { idempotencyQuery, isRace, replay, type IdempotencyKey } from "../domain/idempotency";
 import { openStatements, refusals, registerStateFrom, registerStateQueries, sessionClosed, type HubContext, type OpenCommand } from "../domain/register-sessions";
@@ -197,7 +197,7 @@ export class StoreHub extends DurableObject<Env> {
     const meter = new D1Meter();
     const usage = () => ({ count: meter.count, durationMs: meter.durationMs });
     const d1 = meter.wrap(this.env.DB);
-    const db = createDb("session" in caller.guard ? withSessionGuard(d1, caller.guard.session) : withDeviceGuard(d1, caller.guard.device));
+    const db = createDb(withWriteGuard(d1, caller.guard));
     const scope = new TenantScope(db, caller.tenantId);
     try {
       const value = await this.queue.run(async () => {
