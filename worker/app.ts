@@ -7,6 +7,7 @@ import { limitBody } from "./http/body-limit";
 import { notFoundRoute, onError } from "./http/on-error";
 import { requestContext } from "./http/request-context";
 import { mountRoutes } from "./http/route";
+import { mountOAuth } from "./oauth";
 import { openApiDocument } from "./openapi/document";
 import { v1Routes } from "./rest/v1";
 import { graphqlHandler } from "./graphql/yoga";
@@ -45,6 +46,7 @@ app.get("/.well-known/jwks.json", async (c) => {
 });
 
 app.on(["GET", "POST"], "/graphql", graphqlHandler);
+mountOAuth(app);
 
 export const routeTable = mountRoutes(app, "/api/v1", v1Routes);
 

@@ -5,7 +5,8 @@ import { ACCESS_TOKEN_ALG, signingKeys } from "./keys";
 
 /** Short: reads may run to the end of a token's life after its session ends (writes stop at once). */
 export const ACCESS_TOKEN_TTL_SECONDS = 5 * 60;
-const AUDIENCE = "edge-pos-api";
+/** The audience of every access token this Worker issues: users' (here) and API clients' (client-token.ts). */
+export const AUDIENCE = "edge-pos-api";
 const DEFAULT_ISSUER = "edge-pos";
 
 export interface AccessClaims {
@@ -49,7 +50,9 @@ export async function verifyAccessToken(env: KeyEnv, token: string): Promise<Acc
       typ: "at+jwt",
       requiredClaims: ["sub", "exp", "iat"],
     });
-    const { sub, tid, sid, ses, dev, perms } = payload as Record<string, unknown>;
+    const { sub, tid, sid, ses, dev, perms, client_id } = payload as Record<string, unknown>;
+    // An API client's token (client-token.ts) is never a user's, whatever else it carries.
+    if (client_id !== undefined) throw unauthenticated("INVALID_TOKEN", "This is an API client's token; this route needs a user's access token");
     if (typeof sub !== "string" || typeof tid !== "string" || typeof sid !== "string" || typeof ses !== "string" || !Array.isArray(perms) || (dev !== undefined && typeof dev !== "string")) {
       throw unauthenticated("INVALID_TOKEN", "The access token is missing claims");
     }

@@ -13,7 +13,9 @@ import { throttled } from "./errors";
  * Counters live in auth_throttle in fixed windows per key:
  * - a client address: failed sign-ins and pairings without a valid device (back-office logins);
  * - an enrolled device: wrong PINs typed at it (PIN login needs a device, so nobody outside can lock a till);
- * - a user at a device: wrong PINs for that user there (username + PIN).
+ * - a user at a device: wrong PINs for that user there (username + PIN);
+ * - the token endpoint (OAuth client credentials): failed client authentications per client address and per
+ *   client_id (known or not, so the answers say nothing about which client_ids exist).
  * Passwords also count per user (users.failed_attempts / locked_until): five wrong in a row lock password
  * sign-in for five minutes. A PIN at a till never touches that lock, so a burst of wrong passwords from
  * anywhere cannot keep a cashier off their tills.
@@ -27,12 +29,18 @@ export const ADDRESS_POLICY: AttemptPolicy = { limit: 20, windowMs: 15 * 60_000 
 export const DEVICE_POLICY: AttemptPolicy = { limit: 30, windowMs: 15 * 60_000 };
 export const DEVICE_USER_POLICY: AttemptPolicy = { limit: 5, windowMs: 5 * 60_000 };
 
+export const TOKEN_ADDRESS_POLICY: AttemptPolicy = { limit: 20, windowMs: 15 * 60_000 };
+export const CLIENT_POLICY: AttemptPolicy = { limit: 10, windowMs: 15 * 60_000 };
+
 export const MAX_PASSWORD_ATTEMPTS = 5;
 export const PASSWORD_LOCK_MS = 5 * 60_000;
 
 export const addressKey = (ip: string) => `ip:${ip}`;
 export const deviceKey = (deviceId: string) => `dev:${deviceId}`;
 export const deviceUserKey = (deviceId: string, userId: string) => `devuser:${deviceId}:${userId}`;
+/** Apart from sign-ins' `ip:`: an integrator's failing server does not lock people out of the back office. */
+export const tokenAddressKey = (ip: string) => `oauthip:${ip}`;
+export const clientKey = (clientId: string) => `client:${clientId}`;
 
 type ThrottleRow = typeof authThrottle.$inferSelect;
 

@@ -1,4 +1,5 @@
 import { analyticsRoutes } from "./analytics";
+import { apiClientRoutes } from "./api-clients";
 import { authRoutes } from "./auth";
 import { customerRoutes } from "./customers";
 import { departmentRoutes } from "./departments";
@@ -34,6 +35,7 @@ export const v1Routes = [
   ...roleRoutes,
   ...storeRoutes,
   ...deviceRoutes,
+  ...apiClientRoutes,
   ...tenantRoutes,
   ...productRoutes,
   ...departmentRoutes,

@@ -1,0 +1,48 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { DomainError } from "../domain/errors";
+
+/**
+ * The OAuth face answers errors as RFC 6749 §5.2 says, not in the REST envelope: `{ error, error_description }`
+ * with an error code of the RFC's, never cached. A 401 names the scheme to authenticate with (RFC 9110 §11.6.1).
+ */
+export type OAuthErrorCode =
+  | "invalid_request"
+  | "invalid_client"
+  | "invalid_grant"
+  | "unauthorized_client"
+  | "unsupported_grant_type"
+  | "invalid_scope"
+  | "unsupported_response_type"
+  | "temporarily_unavailable"
+  | "server_error";
+
+export class OAuthError extends Error {
+  constructor(readonly status: ContentfulStatusCode, readonly error: OAuthErrorCode, readonly description: string, readonly retryAfterSeconds?: number) {
+    super(description);
+  }
+}
+
+export const invalidRequest = (description: string) => new OAuthError(400, "invalid_request", description);
+
+export const BASIC_CHALLENGE = 'Basic realm="edge-pos", charset="UTF-8"';
+
+/** A domain error as OAuth says it: a failed client authentication, a scope not held, too many attempts. */
+export function toOAuthError(error: unknown): OAuthError | undefined {
+  if (error instanceof OAuthError) return error;
+  if (!(error instanceof DomainError)) return undefined;
+  if (error.kind === "unauthenticated") return new OAuthError(401, "invalid_client", error.message);
+  if (error.code === "INVALID_SCOPE") return new OAuthError(400, "invalid_scope", error.message);
+  // RFC 6749 has no error for a rate limit; this is the one OAuth uses for "not now" (§4.1.2.1).
+  if (error.kind === "throttled") return new OAuthError(429, "temporarily_unavailable", error.message, error.details.retryAfterSeconds);
+  if (error.kind === "invalid") return invalidRequest(error.message);
+  return undefined;
+}
+
+export function oauthErrorResponse(c: Context, error: OAuthError) {
+  c.header("Cache-Control", "no-store");
+  c.header("Pragma", "no-cache");
+  if (error.status === 401) c.header("WWW-Authenticate", BASIC_CHALLENGE);
+  if (error.retryAfterSeconds) c.header("Retry-After", String(error.retryAfterSeconds));
+  return c.json({ error: error.error, error_description: error.description }, error.status);
+}
