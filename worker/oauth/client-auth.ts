@@ -10,7 +10,7 @@ export type AuthMethod = "client_secret_basic" | "client_secret_post";
 
 export const AUTH_METHODS: AuthMethod[] = ["client_secret_basic", "client_secret_post"];
 
-const failedBasic = (why: string) => new OAuthError(401, "invalid_client", `Client authentication failed: ${why}`);
+const failedBasic = (why: string) => new OAuthError(401, "invalid_client", `Client authentication failed: ${why}`).withChallenge();
 
 /** application/x-www-form-urlencoded decoding of one value (RFC 6749 Appendix B): '+' is a space, then %XX as UTF-8. */
 function formDecode(text: string): string | undefined {
@@ -52,7 +52,7 @@ export function presentedClient(authorization: string | undefined, form: URLSear
     return { ...basic, method: "client_secret_basic" };
   }
   if (bodyId === undefined && bodySecret === undefined) {
-    throw new OAuthError(401, "invalid_client", "Client authentication is required: HTTP Basic (client_secret_basic) or client_id and client_secret in the body (client_secret_post)");
+    throw new OAuthError(401, "invalid_client", "Client authentication is required: HTTP Basic (client_secret_basic) or client_id and client_secret in the body (client_secret_post)").withChallenge();
   }
   if (!bodyId || !bodySecret) throw new OAuthError(401, "invalid_client", "Client authentication failed: send both client_id and client_secret");
   return { clientId: bodyId, clientSecret: bodySecret, method: "client_secret_post" };

@@ -4,7 +4,8 @@ import { DomainError } from "../domain/errors";
 
 /**
  * The OAuth face answers errors as RFC 6749 §5.2 says, not in the REST envelope: `{ error, error_description }`
- * with an error code of the RFC's, never cached. A 401 names the scheme to authenticate with (RFC 9110 §11.6.1).
+ * with an error code of the RFC's, never cached. A failed client authentication is 401 invalid_client; when the
+ * client tried HTTP Basic (or sent no authentication at all) it carries the Basic challenge (RFC 6749 §5.2).
  */
 export type OAuthErrorCode =
   | "invalid_request"
@@ -18,8 +19,15 @@ export type OAuthErrorCode =
   | "server_error";
 
 export class OAuthError extends Error {
+  /** Answer with `WWW-Authenticate: Basic` (the client used Basic, or no authentication). */
+  challenge = false;
   constructor(readonly status: ContentfulStatusCode, readonly error: OAuthErrorCode, readonly description: string, readonly retryAfterSeconds?: number) {
     super(description);
+  }
+
+  withChallenge(challenge = true) {
+    this.challenge = challenge;
+    return this;
   }
 }
 
@@ -42,7 +50,7 @@ export function toOAuthError(error: unknown): OAuthError | undefined {
 export function oauthErrorResponse(c: Context, error: OAuthError) {
   c.header("Cache-Control", "no-store");
   c.header("Pragma", "no-cache");
-  if (error.status === 401) c.header("WWW-Authenticate", BASIC_CHALLENGE);
+  if (error.challenge) c.header("WWW-Authenticate", BASIC_CHALLENGE);
   if (error.retryAfterSeconds) c.header("Retry-After", String(error.retryAfterSeconds));
   return c.json({ error: error.error, error_description: error.description }, error.status);
 }

@@ -27,6 +27,7 @@ function parseForm(contentType: string | undefined, body: string): URLSearchPara
 }
 
 export const tokenEndpoint: Handler<AppEnv> = async (c) => {
+  let usedBasic = false;
   try {
     const form = parseForm(c.req.header("Content-Type"), new TextDecoder().decode(await c.req.arrayBuffer()));
     const grantType = form.get("grant_type");
@@ -35,6 +36,7 @@ export const tokenEndpoint: Handler<AppEnv> = async (c) => {
       throw new OAuthError(400, "unsupported_grant_type", `grant_type ${grantType} is not supported here; use client_credentials`);
     }
     const client = presentedClient(c.req.header("Authorization"), form);
+    usedBasic = client.method === "client_secret_basic";
     const grant = await grantClientCredentials(c.get("db"), c.env, c.get("request"), issuerOf(c.env, c.req.url), client, form.get("scope") ?? undefined);
     c.header("Cache-Control", "no-store");
     c.header("Pragma", "no-cache");
@@ -42,6 +44,7 @@ export const tokenEndpoint: Handler<AppEnv> = async (c) => {
   } catch (error) {
     const oauth = toOAuthError(error);
     if (!oauth) throw error;
+    if (oauth.error === "invalid_client" && usedBasic) oauth.withChallenge();
     return oauthErrorResponse(c, oauth);
   }
 };
