@@ -56,6 +56,7 @@ const VALID_BODIES: Record<string, unknown> = {
   "PATCH /api/v1/purchase-orders/:id/cancel": {},
   "POST /api/v1/purchase-orders/:id/items": { productId: "00000000-0000-4000-8000-000000000000", quantity: 1000 },
   "PUT /api/v1/purchase-orders/:id/items/:itemId": { quantity: 2000 },
+  "PUT /api/v1/api-clients/:id": { name: "Renamed client" },
   "PUT /api/v1/stock-counts/:id/lines": { lines: [{ productId: "00000000-0000-4000-8000-000000000000", countedQuantity: 1000 }] },
   "PUT /api/v1/stock-counts/:id/post": {},
   "PUT /api/v1/stock-counts/:id/cancel": {},
@@ -149,6 +150,8 @@ describe("authorisation matrix", () => {
         return created("/api/v1/specials", { name: "B's special", kind: "percent", value: 1000, productIds: [productId], startsAt: "2026-01-01T00:00", endsAt: "2027-01-01T00:00" });
       },
       "/api/v1/devices": async () => bTills.pop()!.deviceId,
+      // a client of its own each time: a revoke ends it
+      "/api/v1/api-clients": () => created("/api/v1/api-clients", { name: `ERP ${unique()}`, permissions: ["products.view"] }),
       "/api/v1/sales": async () => bSales.pop()!,
       "/api/v1/registers": async () => bSessions.pop()!,
       "/api/v1/sync/retry": syncError,
