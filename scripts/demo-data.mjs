@@ -2,12 +2,14 @@
  * Demo data for local development, loaded through the API itself (never by migrations):
  * tenant `demo`; store S001 "Demo Store" (SEK, VAT-inclusive) and S002 "Second Store";
  * `admin` (password below, PIN 1234) with every permission in both stores; `cashier` PIN 1111 with the default
- * Cashier role (sell, open and close their register, X report) in S001; a till "T01" in S001, enrolled, its device credential kept in .demo-till (git-ignored).
+ * Cashier role (sell, open and close their register, X report) in S001; a till "T01" in S001, enrolled, its device credential kept in .demo-till (git-ignored);
+ * an API client `demo-integrator` / `demo-secret` (OAuth client credentials) holding the admin's permissions.
  * Then the demo catalogue (demo-catalogue.mjs). Each step checks what is there first, so running it again
  * changes nothing.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { seedCatalogue } from "./demo-catalogue.mjs";
+import { setDemoClient } from "./demo-client.mjs";
 import { setDemoPins } from "./demo-pins.mjs";
 
 export const DEMO = {
@@ -15,6 +17,7 @@ export const DEMO = {
   admin: { username: "admin", password: "demo-admin-password", pin: "1234" },
   cashier: { username: "cashier", password: "demo-cashier-password", pin: "1111" },
   till: { code: "T01", name: "Till 1", file: ".demo-till" },
+  client: { clientId: "demo-integrator", secret: "demo-secret", name: "Demo integrator" },
 };
 
 async function call(base, method, path, { token, body, headers } = {}) {
@@ -108,6 +111,8 @@ export async function seedDemo(base, operatorSecret, pinLookupKey, log = console
   // The demo's PINs are fixed (the API only ever issues random ones): written into the local database.
   setDemoPins(DEMO.tenant, { [DEMO.admin.username]: DEMO.admin.pin, [DEMO.cashier.username]: DEMO.cashier.pin }, pinLookupKey);
   const till = await demoTill(base, token, storeS001.id, log);
+  // Likewise the demo's API client: fixed id and secret, written into the local database.
+  setDemoClient(DEMO.tenant, DEMO.admin.username, DEMO.client);
 
   const api = async (method, path, options) => {
     const res = await call(base, method, path, options);

@@ -46,6 +46,7 @@ try {
       ${till}
   Back office:  curl -s ${BASE}/api/v1/auth/login -H 'Content-Type: application/json' -d '{"tenant":"demo","username":"admin","password":"${DEMO.admin.password}"}'
   At the till:  curl -s ${BASE}/api/v1/auth/pin-login -H "X-Device-Credential: $(cat ${DEMO.till.file})" -H 'Content-Type: application/json' -d '{"pin":"${DEMO.cashier.pin}"}'
+  Integrator:   curl -s ${BASE}/oauth/token -u ${DEMO.client.clientId}:${DEMO.client.secret} -d grant_type=client_credentials   (OAuth client credentials)
 `);
 } catch (error) {
   console.error(`Loading demo data failed: ${error.message}`);
