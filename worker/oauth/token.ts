@@ -26,6 +26,12 @@ function parseForm(contentType: string | undefined, body: string): URLSearchPara
   return form;
 }
 
+/** Anything unexpected, in OAuth's shape too (masked, logged with the request id). */
+function serverError(requestId: string, error: unknown) {
+  console.error(JSON.stringify({ requestId, error: String(error), stack: (error as Error)?.stack }));
+  return new OAuthError(500, "server_error", `Something went wrong on our side; quote the request id ${requestId} if you report it`);
+}
+
 export const tokenEndpoint: Handler<AppEnv> = async (c) => {
   let usedBasic = false;
   try {
@@ -33,7 +39,7 @@ export const tokenEndpoint: Handler<AppEnv> = async (c) => {
     const grantType = form.get("grant_type");
     if (!grantType) throw invalidRequest("grant_type is required: grant_type=client_credentials");
     if (!SUPPORTED_GRANT_TYPES.includes(grantType)) {
-      throw new OAuthError(400, "unsupported_grant_type", `grant_type ${grantType} is not supported here; use client_credentials`);
+      throw new OAuthError(400, "unsupported_grant_type", `grant_type ${grantType.slice(0, 64)} is not supported here; use client_credentials`);
     }
     const client = presentedClient(c.req.header("Authorization"), form);
     usedBasic = client.method === "client_secret_basic";
@@ -42,8 +48,7 @@ export const tokenEndpoint: Handler<AppEnv> = async (c) => {
     c.header("Pragma", "no-cache");
     return c.json({ access_token: grant.accessToken, token_type: grant.tokenType, expires_in: grant.expiresIn, scope: grant.scope });
   } catch (error) {
-    const oauth = toOAuthError(error);
-    if (!oauth) throw error;
+    const oauth = toOAuthError(error) ?? serverError(c.get("requestId"), error);
     if (oauth.error === "invalid_client" && usedBasic) oauth.withChallenge();
     return oauthErrorResponse(c, oauth);
   }
