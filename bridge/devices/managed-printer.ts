@@ -60,7 +60,7 @@ export interface ManagedPrinterOptions extends PrinterTimings {
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-export class ManagedPrinter extends EventEmitter implements Printer {
+export class ManagedPrinter extends EventEmitter<PrinterEvents> implements Printer {
   private link: PrinterLink | undefined;
   private drop: ((reason: string) => void) | undefined;
   private closed = false;
@@ -178,15 +178,6 @@ export class ManagedPrinter extends EventEmitter implements Printer {
     await this.running;
   }
 
-  override on<E extends keyof PrinterEvents>(event: E, listener: (...args: PrinterEvents[E]) => void): this {
-    return super.on(event, listener as (...args: unknown[]) => void);
-  }
-  override off<E extends keyof PrinterEvents>(event: E, listener: (...args: PrinterEvents[E]) => void): this {
-    return super.off(event, listener as (...args: unknown[]) => void);
-  }
-  override once<E extends keyof PrinterEvents>(event: E, listener: (...args: PrinterEvents[E]) => void): this {
-    return super.once(event, listener as (...args: unknown[]) => void);
-  }
 
   private async run(): Promise<void> {
     while (!this.closed) {

@@ -6,6 +6,7 @@
  * and after each job, and says so through its events. Nothing here retries a job: a write either reached the
  * printer whole, or it rejects and says whether any byte may have reached it (the relay decides what follows).
  */
+import type { EventEmitter } from "node:events";
 import type { PrinterStatus } from "./status";
 
 export type { DrawerOpenLevel, PrinterErrorCause, PrinterStatus } from "./status";
@@ -30,7 +31,8 @@ export interface PrinterEvents {
   status: [status: PrinterStatus];
 }
 
-export interface Printer {
+/** Events: `connected`, `disconnected` (reason), `status` (PrinterStatus); see PrinterEvents. */
+export interface Printer extends EventEmitter<PrinterEvents> {
   readonly identity: PrinterIdentity;
   readonly connected: boolean;
   /** The last status read, or undefined while none has been read on the current link. */
@@ -45,9 +47,6 @@ export interface Printer {
   status(): Promise<PrinterStatus>;
   /** Resolves at the next `connected` (at once when connected); rejects when closed. */
   whenConnected(): Promise<void>;
-  on<E extends keyof PrinterEvents>(event: E, listener: (...args: PrinterEvents[E]) => void): this;
-  off<E extends keyof PrinterEvents>(event: E, listener: (...args: PrinterEvents[E]) => void): this;
-  once<E extends keyof PrinterEvents>(event: E, listener: (...args: PrinterEvents[E]) => void): this;
   /** Stop reconnecting and polling, and release the device. Pending writes reject. */
   close(): Promise<void>;
 }

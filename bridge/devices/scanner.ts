@@ -22,12 +22,9 @@ export interface ScannerEvents {
   warning: [message: string];
 }
 
-export interface Scanner {
+export interface Scanner extends EventEmitter<ScannerEvents> {
   readonly id: string;
   readonly connected: boolean;
-  on<E extends keyof ScannerEvents>(event: E, listener: (...args: ScannerEvents[E]) => void): this;
-  off<E extends keyof ScannerEvents>(event: E, listener: (...args: ScannerEvents[E]) => void): this;
-  once<E extends keyof ScannerEvents>(event: E, listener: (...args: ScannerEvents[E]) => void): this;
   close(): Promise<void>;
 }
 
@@ -47,7 +44,7 @@ export interface SourceSink {
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** The reopen loop every scanner shares; a kind of scanner supplies `open`. */
-export abstract class ReopeningScanner extends EventEmitter implements Scanner {
+export abstract class ReopeningScanner extends EventEmitter<ScannerEvents> implements Scanner {
   private source: ScannerSource | undefined;
   private closed = false;
   private readonly wake = new Wakeable();
@@ -91,15 +88,6 @@ export abstract class ReopeningScanner extends EventEmitter implements Scanner {
     await this.running;
   }
 
-  override on<E extends keyof ScannerEvents>(event: E, listener: (...args: ScannerEvents[E]) => void): this {
-    return super.on(event, listener as (...args: unknown[]) => void);
-  }
-  override off<E extends keyof ScannerEvents>(event: E, listener: (...args: ScannerEvents[E]) => void): this {
-    return super.off(event, listener as (...args: unknown[]) => void);
-  }
-  override once<E extends keyof ScannerEvents>(event: E, listener: (...args: ScannerEvents[E]) => void): this {
-    return super.once(event, listener as (...args: unknown[]) => void);
-  }
 
   private async run(): Promise<void> {
     const sink: SourceSink = {
