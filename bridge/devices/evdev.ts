@@ -81,13 +81,14 @@ export class KeyboardWedgeDecoder {
   private altGr = false;
   private ctrl = new Set<number>();
   private capsLock = false;
+  private overflow = false;
   private readonly layout: Layout;
 
   constructor(
     layout: LayoutName,
     private readonly terminator: ScanTerminator = "enter",
-    /** Longest scan kept; a runaway stream without Enter is cut here. */
-    private readonly maxLength = 1024,
+    /** Longest scan (the hub's scan message takes 512 characters); a longer one is dropped whole, never cut. */
+    private readonly maxLength = 512,
   ) {
     this.layout = LAYOUTS[layout];
   }
@@ -118,12 +119,16 @@ export class KeyboardWedgeDecoder {
     const ends = code === KEY.ENTER || code === KEY.KPENTER || (this.terminator === "tab" && code === KEY.TAB);
     if (ends) {
       const text = this.text;
+      const overflow = this.overflow;
       this.text = "";
-      return text.length > 0 ? text : undefined;
+      this.overflow = false;
+      return text.length > 0 && !overflow ? text : undefined;
     }
     if (this.ctrl.size > 0) return undefined;
     const char = this.charOf(code);
-    if (char !== undefined && this.text.length < this.maxLength) this.text += char;
+    if (char === undefined) return undefined;
+    if (this.text.length < this.maxLength) this.text += char;
+    else this.overflow = true;
     return undefined;
   }
 

@@ -26,7 +26,7 @@ export interface SerialScannerOptions {
   /** What ends a scan: "\r" (default), "\r\n", "\n", "\t" or any other string. */
   terminator?: string;
   encoding?: "utf8" | "latin1";
-  /** Longest scan kept; a runaway stream without a terminator is cut here. */
+  /** Longest scan (the hub's scan message takes 512 characters); a longer one is dropped whole, never cut. */
   maxLength?: number;
   /** Creates the port (serialport's SerialPort by default; tests pass a fake). */
   openPort?: OpenSerialPort;
@@ -45,19 +45,24 @@ export class SerialScanner extends ReopeningScanner {
   }
 
   protected async open(sink: SourceSink): Promise<ScannerSource> {
-    const { path, baudRate = 9600, terminator = "\r", encoding = "utf8", maxLength = 1024 } = this.options;
+    const { path, baudRate = 9600, terminator = "\r", encoding = "utf8", maxLength = 512 } = this.options;
     const port = await (this.options.openPort ?? systemSerialPort)({ path, baudRate, autoOpen: false });
     await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
     const end = Buffer.from(terminator, encoding);
     let pending = Buffer.alloc(0);
+    let overflow = false; // the scan under way is too long: skip to its terminator
     port.on("data", (chunk) => {
       pending = Buffer.concat([pending, chunk]);
       for (let at = pending.indexOf(end); at >= 0; at = pending.indexOf(end)) {
         const text = pending.subarray(0, at).toString(encoding).replace(/^[\r\n]+|[\r\n]+$/g, "");
         pending = pending.subarray(at + end.length);
-        if (text.length > 0) sink.text(text);
+        if (text.length > 0 && text.length <= maxLength && !overflow) sink.text(text);
+        overflow = false;
       }
-      if (pending.length > maxLength) pending = Buffer.alloc(0);
+      if (pending.length > 4 * maxLength) {
+        pending = pending.subarray(pending.length - end.length + 1); // keep what may start the terminator
+        overflow = true;
+      }
     });
     const lost = new Promise<string>((resolve) => {
       port.on("close", (e) => resolve(e ? `${path}: ${e.message}` : `${path} was closed`));

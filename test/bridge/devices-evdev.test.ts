@@ -89,6 +89,12 @@ describe("keyboard-wedge decoding by layout", () => {
     expect(decode("us", bytes)).toEqual(["12", "3", "a"]);
   });
 
+  it("drops a scan longer than the hub takes (512) whole, and reads the next one", () => {
+    const long = keyStream(`${"1 ".repeat(513)}ENTER 2 ENTER`);
+    expect(decode("us", long)).toEqual(["2"]);
+    expect(decode("us", keyStream(`${"1 ".repeat(512)}ENTER`))).toEqual(["1".repeat(512)]);
+  });
+
   it("ends scans at Tab when so configured", () => {
     expect(decode("us", keyStream("1 TAB 2 TAB"), "tab")).toEqual(["1", "2"]);
     expect(decode("us", keyStream("1 TAB 2 ENTER"), "enter")).toEqual(["1\t2"]);

@@ -56,6 +56,15 @@ describe("serial scanner", () => {
     expect(await scanned(2)).toEqual(["111", "222"]);
   });
 
+  it("drops a scan longer than the hub takes (512) whole, however long, and reads the next one", async () => {
+    const { fake, scanner, scanned } = setup();
+    await once(scanner, "connected");
+    fake.scan("9".repeat(513));
+    fake.scan("8".repeat(5000), 7);
+    fake.scan("7".repeat(512));
+    expect(await scanned(1)).toEqual(["7".repeat(512)]);
+  });
+
   it("takes a configured terminator (Tab)", async () => {
     const { fake, scanner, scanned } = setup("\t", { terminator: "\t" });
     await once(scanner, "connected");
