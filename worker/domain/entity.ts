@@ -6,9 +6,16 @@ import { readPage } from "../db/paging";
 import type { TenantScope } from "../db/tenant-scope";
 import type { Page } from "../db/paging";
 import { conflict, notFound } from "./errors";
-import type { ServiceContext } from "./context";
+import type { PrincipalContext, ServiceContext } from "./context";
 import { recordAudit, recordChange } from "./journal";
 import { checkVersion, commitWrite, type UniqueRule } from "./versioning";
+
+/** Who writes through an entity service: a REST route's ServiceContext, or an integrator face's PrincipalContext. */
+export type EntityContext = ServiceContext | PrincipalContext;
+
+/** The actor the audit log names for a write of either context. */
+export const auditActor = (ctx: EntityContext): { actorType: "user" | "client"; actorId: string } =>
+  "principal" in ctx ? { actorType: ctx.principal.kind, actorId: ctx.principal.actorId } : { actorType: "user", actorId: ctx.actor.userId };
 
 /** A synced, tenant-owned table: id, version, timestamps and soft delete. */
 export type EntityTable = SQLiteTable & {
@@ -67,9 +74,9 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
     throw conflict("VERSION_CONFLICT", `${label} changed while you edited it; it is now at version ${now.version}`, spec.toDto(now));
   };
 
-  const journal = (ctx: ServiceContext, row: Row, op: "upsert" | "delete", action: string, detail?: Record<string, unknown>): Statement[] => [
+  const journal = (ctx: EntityContext, row: Row, op: "upsert" | "delete", action: string, detail?: Record<string, unknown>): Statement[] => [
     recordChange(ctx.scope, { entity: kind, entityId: row.id, op, version: row.version, storeId: spec.storeOf?.(row) ?? null }, ctx.request.now),
-    recordAudit(ctx.scope.db, { tenantId: ctx.scope.tenantId, actorType: "user", actorId: ctx.actor.userId, action: `${kind}.${action}`, entity: kind, entityId: row.id, detail }, ctx.request),
+    recordAudit(ctx.scope.db, { tenantId: ctx.scope.tenantId, ...auditActor(ctx), action: `${kind}.${action}`, entity: kind, entityId: row.id, detail }, ctx.request),
   ];
 
   const uniqueRules = (row: Row): UniqueRule[] => [
@@ -79,18 +86,19 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
 
   return {
     find,
-    get: async (ctx: ServiceContext, id: string) => spec.toDto(await find(ctx.scope, id)),
+    get: async (ctx: EntityContext, id: string) => spec.toDto(await find(ctx.scope, id)),
 
-    list(ctx: ServiceContext, page: PageQuery, filters: (SQL | undefined)[] = [], orderBy: SQL | AnySQLiteColumn = asc(table.id)): Promise<Page<Dto>> {
+    list(ctx: EntityContext, page: PageQuery, filters: (SQL | undefined)[] = [], orderBy: SQL | AnySQLiteColumn = asc(table.id)): Promise<Page<Dto>> {
       const where = ctx.scope.where(table, live, ...filters);
       const rows = ctx.scope.db.select().from(table as SQLiteTable).where(where).orderBy(orderBy);
       return readPage(ctx.scope.db, table, where, rows, page, (r) => spec.toDto(r as Row));
     },
 
-    async create(ctx: ServiceContext, fields: Fields<Row> & { id?: string }, extra: Statement[] = []): Promise<Dto> {
+    /** `before`: statements that must run ahead of the insert (clearing a flag a unique index allows once). */
+    async create(ctx: EntityContext, fields: Fields<Row> & { id?: string }, extra: Statement[] = [], before: Statement[] = []): Promise<Dto> {
       const now = ctx.request.now;
       const row = withSearchText({ ...fields, id: fields.id ?? crypto.randomUUID(), tenantId: ctx.scope.tenantId, version: 1, createdAt: now, updatedAt: now, deletedAt: null } as unknown as Row);
-      await commitWrite(ctx.scope.db, [ctx.scope.insert(table, row as never), ...extra, ...journal(ctx, row, "upsert", "create")], { unique: uniqueRules(row) });
+      await commitWrite(ctx.scope.db, [...before, ctx.scope.insert(table, row as never), ...extra, ...journal(ctx, row, "upsert", "create")], { unique: uniqueRules(row) });
       return spec.toDto(row);
     },
 
@@ -100,11 +108,12 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
      * Changes that leave every field as it is, with no `extra` statements, write nothing and answer the row.
      */
     async update(
-      ctx: ServiceContext,
+      ctx: EntityContext,
       id: string,
       changesOrRule: Partial<Fields<Row>> | ((current: Row) => Partial<Fields<Row>>),
       expectedVersion: number | undefined,
       extra: (next: Row) => Statement[] = () => [],
+      before: (next: Row) => Statement[] = () => [],
     ): Promise<Dto> {
       const current = await find(ctx.scope, id);
       checkVersion(label, current.version, expectedVersion, () => spec.toDto(current));
@@ -118,6 +127,7 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
       await commitWrite(
         ctx.scope.db,
         [
+          ...before(next),
           ctx.scope.update(table, set as never, eq(table.id, id), eq(table.version, current.version)),
           expectOneChange(ctx.scope.db),
           ...children,
@@ -129,7 +139,7 @@ export function entityService<T extends EntityTable, Row extends EntityRow, Dto>
     },
 
     /** Soft delete: the row stays for history and sync (tills learn of it from the feed) but is gone from the API. */
-    async remove(ctx: ServiceContext, id: string, expectedVersion: number | undefined, extra: Statement[] = [], check?: (current: Row) => void): Promise<void> {
+    async remove(ctx: EntityContext, id: string, expectedVersion: number | undefined, extra: Statement[] = [], check?: (current: Row) => void): Promise<void> {
       const current = await find(ctx.scope, id);
       checkVersion(label, current.version, expectedVersion, () => spec.toDto(current));
       check?.(current);

@@ -2,34 +2,38 @@ import { z } from "zod";
 import { IdParams, PageQuery } from "../../../schema/contracts/common";
 import type { Permission } from "../../../schema/permissions";
 import type { ServiceContext } from "../../domain/context";
+import type { AppContext } from "../../http/app";
 import type { Page } from "../../http/envelope";
 import { route, type AnyRoute, type RouteErrors } from "../../http/route";
-import { serviceContext } from "./context";
+import { serviceContext as restContext } from "./context";
 
-interface CrudService<Q, C, U, Dto> {
-  list(ctx: ServiceContext, query: Q & z.output<typeof PageQuery>): Promise<Page<Dto>>;
-  get(ctx: ServiceContext, id: string): Promise<Dto>;
-  create(ctx: ServiceContext, body: C): Promise<Dto>;
-  update(ctx: ServiceContext, id: string, body: U, expectedVersion: number | undefined): Promise<Dto>;
-  remove(ctx: ServiceContext, id: string, expectedVersion: number | undefined): Promise<void>;
+interface CrudService<Ctx, Q, C, U, Dto> {
+  list(ctx: Ctx, query: Q & z.output<typeof PageQuery>): Promise<Page<Dto>>;
+  get(ctx: Ctx, id: string): Promise<Dto>;
+  create(ctx: Ctx, body: C): Promise<Dto>;
+  update(ctx: Ctx, id: string, body: U, expectedVersion: number | undefined): Promise<Dto>;
+  remove(ctx: Ctx, id: string, expectedVersion: number | undefined): Promise<void>;
 }
 
 /**
  * The five routes of a plain catalogue resource (list, get, create, versioned update, versioned soft delete),
  * declared once. Resources with more to them add their own routes beside these.
  */
-export function crudRoutes<QS extends z.ZodObject, CS extends z.ZodType, US extends z.ZodType, Dto>(options: {
+export function crudRoutes<QS extends z.ZodObject, CS extends z.ZodType, US extends z.ZodType, Dto, Ctx = ServiceContext>(options: {
   path: string;
   tag: string;
   /** "department", "tax rate": for summaries. */
   noun: string;
   permissions: { view: Permission; create: Permission; edit: Permission; delete: Permission };
   schemas: { item: z.ZodType; query: QS; create: CS; update: US };
-  service: CrudService<z.output<QS>, z.output<CS>, z.output<US>, Dto>;
+  service: CrudService<Ctx, z.output<QS>, z.output<CS>, z.output<US>, Dto>;
+  /** The context the service takes: the REST ServiceContext unless given (principalContext for integrator services). */
+  context?: (c: AppContext) => Ctx;
   describe?: { list?: string; create?: string; remove?: string };
   errors?: { create?: RouteErrors; update?: RouteErrors; remove?: RouteErrors };
 }): AnyRoute[] {
   const { path, tag, noun, permissions, schemas, service } = options;
+  const serviceContext = options.context ?? (restContext as unknown as (c: AppContext) => Ctx);
   const idTaken = "ID_TAKEN: the id you sent is already used";
   return [
     route({
