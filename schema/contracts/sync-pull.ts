@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Customer, Department, SalesRep, TaxRate, Tender } from "./catalogue";
 import { Id, Timestamp } from "./common";
+import { ProductBanner, ProductNotice, ProductSection, ProductSortOption } from "./product-display";
 import { Product } from "./products";
 import { Special } from "./specials";
 import { StorePrice } from "./store-prices";
@@ -19,6 +20,7 @@ import { PermissionName } from "./identity";
  */
 export const SYNC_ENTITY_TYPES = [
   "tenant", "store", "register", "user", "department", "tax_rate", "tax_group", "product", "store_price", "special", "tender", "customer", "sales_rep",
+  "product_banner", "product_notice", "product_section", "product_sort_option",
 ] as const;
 export type SyncEntityType = (typeof SYNC_ENTITY_TYPES)[number];
 
@@ -110,6 +112,10 @@ export const SYNC_ENTITY_SCHEMAS = {
   tender: Tender,
   customer: Customer,
   sales_rep: SalesRep,
+  product_banner: ProductBanner,
+  product_notice: ProductNotice,
+  product_section: ProductSection,
+  product_sort_option: ProductSortOption,
 } as const satisfies Record<SyncEntityType, z.ZodType>;
 
 const change = { id: Id, version: z.int(), seq: z.int().describe("The feed position of the entity's newest change in this page") };

@@ -7,3 +7,6 @@ export * from "./checkout";
 export * from "./sync-push";
 export * from "./stock-ops";
 export * from "./aggregates";
+export * from "./product-display";
+export * from "./serial-lots";
+export * from "./external-purchases";

@@ -60,6 +60,10 @@ const VALID_BODIES: Record<string, unknown> = {
   "PUT /api/v1/stock-counts/:id/lines": { lines: [{ productId: "00000000-0000-4000-8000-000000000000", countedQuantity: 1000 }] },
   "PUT /api/v1/stock-counts/:id/post": {},
   "PUT /api/v1/stock-counts/:id/cancel": {},
+  "PUT /api/v1/product-banners/:id": { title: "Renamed banner" },
+  "PUT /api/v1/product-notices/:id": { text: "Renamed notice" },
+  "PUT /api/v1/product-sections/:id": { name: "Renamed section" },
+  "PUT /api/v1/product-sort-options/:id": { name: "Renamed sort" },
 };
 
 /**
@@ -173,6 +177,19 @@ describe("authorisation matrix", () => {
       "/api/v1/stock-counts": async () => {
         const storeId = await created("/api/v1/stores", { code: `C${unique()}`, name: "Counted", currency: "SEK", timeZone: "Europe/Stockholm", pricesIncludeTax: true });
         return created("/api/v1/stock-counts", { storeId });
+      },
+      "/api/v1/product-banners": () => created("/api/v1/product-banners", { title: `Banner ${unique()}` }),
+      "/api/v1/product-notices": async () => {
+        const productId = await created("/api/v1/products", { sku: unique(), name: "B's product", sellPrice: 100 });
+        return created("/api/v1/product-notices", { name: `Notice ${unique()}`, text: "Contains nuts", severity: "warning", productIds: [productId] });
+      },
+      "/api/v1/product-sections": () => created("/api/v1/product-sections", { name: `Section ${unique()}` }),
+      // a sort option of its own field and direction: one per pair, and at most five pairs are free per direction
+      "/api/v1/product-sort-options": async () => {
+        const fields = ["name", "price", "sku", "created", "popularity"];
+        const taken = (await api("GET", "/api/v1/product-sort-options?pageSize=200", { token: b.adminToken })).json.data.map((o: { field: string; direction: string }) => `${o.field} ${o.direction}`);
+        const [field, direction] = fields.flatMap((f) => ["asc", "desc"].map((d) => [f, d])).find(([f, d]) => !taken.includes(`${f} ${d}`))!;
+        return created("/api/v1/product-sort-options", { name: `Sort ${unique()}`, field, direction });
       },
       "/api/v1/products/:productId/suppliers/:supplierId": async () => {
         const productId = await created("/api/v1/products", { sku: unique(), name: "B's product", sellPrice: 100 });

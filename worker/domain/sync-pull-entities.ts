@@ -2,12 +2,17 @@ import { and, eq, getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { PinVerifier, SyncEntityType } from "../../schema/contracts/sync-pull";
 import {
-  customers, departments, products, registers, roles, salesReps, specials, storePrices, stores, taxGroupRates, taxGroups, taxRates, tenants, tenders, users, userStoreRoles,
+  customers, departments, productBanners, productNotices, products, productSections, productSortOptions, registers, roles, salesReps, specials, storePrices, stores,
+  taxGroupRates, taxGroups, taxRates, tenants, tenders, users, userStoreRoles,
 } from "../../schema/db";
 import { toBasisPoints } from "../../schema/money";
 import type { Statement } from "../db/batch";
 import type { Db } from "../db/client";
 import { plainDto } from "./entity";
+import { bannerDto } from "./product-banners";
+import { noticeDto } from "./product-notices";
+import { sectionDto } from "./product-sections";
+import { sortOptionDto } from "./product-sort-options";
 import { productDto } from "./products";
 import { unionPermissions } from "./roles";
 import { specialDto } from "./specials";
@@ -62,7 +67,11 @@ export const feedKey = (kind: string, id: string) => `${kind}/${id}`;
 type Row = Record<string, unknown> & { id: string; version: number; deletedAt: number | null };
 
 /** A tenant-wide synced table whose rows a till sees as they are, until deleted. */
-function plainSource<T extends typeof departments | typeof taxRates | typeof products | typeof tenders | typeof customers | typeof salesReps>(
+type PlainTable =
+  | typeof departments | typeof taxRates | typeof products | typeof tenders | typeof customers | typeof salesReps
+  | typeof productBanners | typeof productNotices | typeof productSections | typeof productSortOptions;
+
+function plainSource<T extends PlainTable>(
   type: SyncEntityType,
   table: T,
   toDto: (row: never) => unknown,
@@ -233,4 +242,8 @@ export const ENTITY_SOURCES: EntitySource[] = [
   plainSource("tender", tenders, (r: typeof tenders.$inferSelect) => plainDto(r)),
   plainSource("customer", customers, (r: typeof customers.$inferSelect) => plainDto(r)),
   plainSource("sales_rep", salesReps, (r: typeof salesReps.$inferSelect) => plainDto(r)),
+  plainSource("product_banner", productBanners, bannerDto),
+  plainSource("product_notice", productNotices, noticeDto),
+  plainSource("product_section", productSections, sectionDto),
+  plainSource("product_sort_option", productSortOptions, sortOptionDto),
 ];

@@ -5,6 +5,7 @@ import { customerRoutes } from "./customers";
 import { departmentRoutes } from "./departments";
 import { deviceRoutes } from "./devices";
 import { inventoryRoutes } from "./inventory";
+import { productBannerRoutes, productNoticeRoutes, productSectionRoutes, productSortOptionRoutes } from "./product-display";
 import { productRoutes } from "./products";
 import { purchaseOrderRoutes } from "./purchase-orders";
 import { receiptRoutes } from "./receipts";
@@ -46,6 +47,10 @@ export const v1Routes = [
   ...tenderRoutes,
   ...storePriceRoutes,
   ...specialRoutes,
+  ...productBannerRoutes,
+  ...productNoticeRoutes,
+  ...productSectionRoutes,
+  ...productSortOptionRoutes,
   ...worksheetRoutes,
   ...receiptRoutes,
   ...saleRoutes,
