@@ -64,6 +64,7 @@ const VALID_BODIES: Record<string, unknown> = {
   "PUT /api/v1/product-notices/:id": { text: "Renamed notice" },
   "PUT /api/v1/product-sections/:id": { name: "Renamed section" },
   "PUT /api/v1/product-sort-options/:id": { name: "Renamed sort" },
+  "PUT /api/v1/item-serial-lots/:id": { notes: "Renamed" },
 };
 
 /**
@@ -190,6 +191,10 @@ describe("authorisation matrix", () => {
         const taken = (await api("GET", "/api/v1/product-sort-options?pageSize=200", { token: b.adminToken })).json.data.map((o: { field: string; direction: string }) => `${o.field} ${o.direction}`);
         const [field, direction] = fields.flatMap((f) => ["asc", "desc"].map((d) => [f, d])).find(([f, d]) => !taken.includes(`${f} ${d}`))!;
         return created("/api/v1/product-sort-options", { name: `Sort ${unique()}`, field, direction });
+      },
+      "/api/v1/item-serial-lots": async () => {
+        const productId = await created("/api/v1/products", { sku: unique(), name: "B's product", sellPrice: 100 });
+        return created("/api/v1/item-serial-lots", { productId, kind: "SERIAL", number: `SN-${unique()}` });
       },
       "/api/v1/products/:productId/suppliers/:supplierId": async () => {
         const productId = await created("/api/v1/products", { sku: unique(), name: "B's product", sellPrice: 100 });

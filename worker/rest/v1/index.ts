@@ -14,6 +14,7 @@ import { reportRoutes } from "./reports";
 import { roleRoutes } from "./roles";
 import { saleRoutes } from "./sales";
 import { salesRepRoutes } from "./sales-reps";
+import { itemSerialLotRoutes } from "./serial-lots";
 import { specialRoutes } from "./specials";
 import { storePriceRoutes } from "./store-prices";
 import { stockCountRoutes } from "./stock-counts";
@@ -51,6 +52,7 @@ export const v1Routes = [
   ...productNoticeRoutes,
   ...productSectionRoutes,
   ...productSortOptionRoutes,
+  ...itemSerialLotRoutes,
   ...worksheetRoutes,
   ...receiptRoutes,
   ...saleRoutes,
