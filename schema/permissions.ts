@@ -68,6 +68,8 @@ export const PERMISSIONS = {
   "sync.view": "View the sync dashboard and the sync error queue",
   "sync.manage": "Retry and resolve sync errors (re-apply records pushed by the stores)",
   "api_clients.manage": "Create, edit, rotate and revoke API clients (integrators' OAuth client credentials)",
+  "purchases.view": "View purchases recorded from other systems (web shop, ERP)",
+  "purchases.create": "Record purchases made in other systems (web shop, ERP) for customers",
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -196,6 +196,14 @@ describe("authorisation matrix", () => {
         const productId = await created("/api/v1/products", { sku: unique(), name: "B's product", sellPrice: 100 });
         return created("/api/v1/item-serial-lots", { productId, kind: "SERIAL", number: `SN-${unique()}` });
       },
+      "/api/v1/purchases": async () => {
+        const customerId = await created("/api/v1/customers", { firstName: "Bea" });
+        return created("/api/v1/purchases", {
+          source: "webshop", transactionId: `B-${unique()}`, customerId, purchasedAt: "2026-01-15T10:00:00Z", currency: "SEK", pricesIncludeTax: true,
+          lines: [{ description: "Mug", quantity: 1000, unitPrice: 9900, lineTotal: 9900, taxAmount: 1980 }], taxTotal: 1980, total: 9900,
+          payments: [{ method: "CARD", amount: 9900 }],
+        });
+      },
       "/api/v1/products/:productId/suppliers/:supplierId": async () => {
         const productId = await created("/api/v1/products", { sku: unique(), name: "B's product", sellPrice: 100 });
         const supplierId = await created("/api/v1/suppliers", { name: `Supplier ${unique()}` });

@@ -7,6 +7,7 @@ import { deviceRoutes } from "./devices";
 import { inventoryRoutes } from "./inventory";
 import { productBannerRoutes, productNoticeRoutes, productSectionRoutes, productSortOptionRoutes } from "./product-display";
 import { productRoutes } from "./products";
+import { purchaseRoutes } from "./purchases";
 import { purchaseOrderRoutes } from "./purchase-orders";
 import { receiptRoutes } from "./receipts";
 import { registerRoutes } from "./registers";
@@ -53,6 +54,7 @@ export const v1Routes = [
   ...productSectionRoutes,
   ...productSortOptionRoutes,
   ...itemSerialLotRoutes,
+  ...purchaseRoutes,
   ...worksheetRoutes,
   ...receiptRoutes,
   ...saleRoutes,
