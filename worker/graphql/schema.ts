@@ -3,6 +3,7 @@ import { builder } from "./builder";
 // Each module adds its types, queries and mutations to the builder when imported.
 import "./modules/catalogue";
 import "./modules/customers";
+import "./modules/purchases";
 import "./modules/sales";
 import "./modules/stock";
 import "./modules/stores";
