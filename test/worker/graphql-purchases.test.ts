@@ -107,3 +107,49 @@ describe("mutation purchaseAdd", () => {
     expect((await gql(writer.token, ADD, { input: input() })).errors).toBeUndefined();
   });
 });
+
+const HISTORY = `query History($customerId: ID, $fromDate: DateTime, $toDate: DateTime, $first: Int, $skip: Int, $source: String, $transactionId: String) {
+  purchase(customerId: $customerId, fromDate: $fromDate, toDate: $toDate, first: $first, skip: $skip, source: $source, transactionId: $transactionId) {
+    items { id purchasedAt total lines { lineNo lineTotal } payments { method amount } }
+    hasMoreResults until
+  }
+}`;
+
+describe("query purchase", () => {
+  it("is a customer's purchase history: oldest first with lines, fromDate inclusive, toDate exclusive, skip and first, in one round trip", async () => {
+    const t2 = await createTenant();
+    const astrid = (await client(t2.adminToken).post("/customers", { firstName: "Astrid" })).json.data.id;
+    const bo = (await client(t2.adminToken).post("/customers", { firstName: "Bo" })).json.data.id;
+    const add = async (customer: string, purchasedAt: string) =>
+      (await gql(t2.adminToken, ADD, { input: input({ customerId: customer, purchasedAt }) })).data.purchaseAdd.id as string;
+    const a1 = await add(astrid, "2026-10-31T23:00:00Z");
+    const a2 = await add(astrid, "2026-11-01T00:00:00Z");
+    const a3 = await add(astrid, "2026-11-02T00:00:00Z");
+    await add(bo, "2026-11-01T12:00:00Z");
+    const all = await gql(t2.adminToken, HISTORY, { customerId: astrid });
+    expect(all.errors).toBeUndefined();
+    expect(all.data.purchase.items.map((p: { id: string }) => p.id)).toEqual([a1, a2, a3]);
+    expect(all.data.purchase.items[0]).toMatchObject({ total: 150000, lines: [{ lineNo: 1, lineTotal: 120000 }], payments: [{ method: "INVOICE", amount: 150000 }] });
+    expect(all.data.purchase).toMatchObject({ hasMoreResults: false, until: null });
+    expect(all.d1).toBe(1);
+    const november = await gql(t2.adminToken, HISTORY, { customerId: astrid, fromDate: "2026-11-01T00:00:00Z", toDate: "2026-11-02T00:00:00Z" });
+    expect(november.data.purchase.items.map((p: { id: string }) => p.id)).toEqual([a2]);
+    const paged = await gql(t2.adminToken, HISTORY, { customerId: astrid, first: 1, skip: 1 });
+    expect(paged.data.purchase).toMatchObject({ items: [{ id: a2 }], hasMoreResults: true });
+    const backwards = await gql(t2.adminToken, HISTORY, { fromDate: "2026-11-02T00:00:00Z", toDate: "2026-11-01T00:00:00Z" });
+    expect(backwards.errors![0]!.extensions).toMatchObject({ code: "VALIDATION", property: "toDate" });
+    // By source and transactionId: the one.
+    const one = (await client(t2.adminToken).get(`/purchases/${a3}`)).json.data;
+    const found = await gql(t2.adminToken, HISTORY, { source: "Erp", transactionId: one.transactionId });
+    expect(found.data.purchase.items.map((p: { id: string }) => p.id)).toEqual([a3]);
+    // Another tenant's customer's history: nothing.
+    expect((await gql(t.adminToken, HISTORY, { customerId: astrid })).data.purchase.items).toEqual([]);
+  });
+
+  it("needs purchases.view", async () => {
+    const writer = await userWith(t, ["purchases.create"]);
+    const res = await gql(writer.token, HISTORY, {});
+    expect(res.errors![0]!.extensions).toMatchObject({ code: "NOT_AUTHORIZED", reason: "MISSING_PERMISSION" });
+  });
+});
+

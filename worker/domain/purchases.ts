@@ -200,3 +200,47 @@ export function listPurchases(ctx: PrincipalContext, q: z.output<typeof Purchase
     return { ...summaryDto(purchase), lineCount: count };
   });
 }
+
+export interface PurchaseHistoryQuery {
+  id?: string | null;
+  customerId?: string | null;
+  storeId?: string | null;
+  source?: string | null;
+  transactionId?: string | null;
+  /** Inclusive, epoch ms. */
+  from?: number | null;
+  /** Exclusive, epoch ms. */
+  to?: number | null;
+  skip: number;
+  first: number;
+}
+
+/**
+ * Purchase history for the integrator faces (GraphQL): recorded purchases with their lines, oldest first, as sale
+ * history pages (`skip`/`first`, one past the page to tell `hasMore`), in one D1 round trip whatever the page size.
+ */
+export async function purchaseHistory(ctx: PrincipalContext, q: PurchaseHistoryQuery): Promise<{ purchases: Purchase[]; hasMore: boolean }> {
+  requirePermission(ctx.principal, "purchases.view");
+  if (q.from != null && q.to != null && q.to <= q.from) throw validationFailed([{ path: "toDate", message: "must be after fromDate" }]);
+  const { scope } = ctx;
+  const where = scope.where(
+    P,
+    q.id ? eq(P.id, q.id) : undefined,
+    q.customerId ? eq(P.customerId, q.customerId) : undefined,
+    q.storeId ? eq(P.storeId, q.storeId) : undefined,
+    q.source ? eq(P.source, q.source) : undefined,
+    q.transactionId ? eq(P.transactionId, q.transactionId) : undefined,
+    q.from != null ? gte(P.purchasedAt, q.from) : undefined,
+    q.to != null ? lt(P.purchasedAt, q.to) : undefined,
+  );
+  const order = [asc(P.purchasedAt), asc(P.id)];
+  // The page's ids again as a subquery (the page as this batch's snapshot has it), for the lines.
+  const pageIds = sql`(SELECT id FROM (${scope.db.select({ id: P.id }).from(P).where(where).orderBy(...order).limit(q.first).offset(q.skip)}))`;
+  const [rows, lines] = (await scope.db.batch([
+    scope.db.select().from(P).where(where).orderBy(...order).limit(q.first + 1).offset(q.skip),
+    scope.db.select().from(L).where(and(eq(L.tenantId, scope.tenantId), sql`${L.purchaseId} IN ${pageIds}`)),
+  ] as unknown as [Statement, Statement])) as unknown as [PurchaseRow[], LineRow[]];
+  const byPurchase = new Map<string, LineRow[]>();
+  for (const l of lines) byPurchase.set(l.purchaseId, [...(byPurchase.get(l.purchaseId) ?? []), l]);
+  return { purchases: rows.slice(0, q.first).map((r) => purchaseDto(r, byPurchase.get(r.id) ?? [])), hasMore: rows.length > q.first };
+}

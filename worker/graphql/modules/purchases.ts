@@ -1,13 +1,15 @@
 import type { z } from "zod";
 import { AddPurchaseBody, type Purchase as PurchaseDto } from "../../../schema/contracts/purchases";
 import { DomainError, validationFailed } from "../../domain/errors";
-import { addPurchase } from "../../domain/purchases";
+import { addPurchase, purchaseHistory } from "../../domain/purchases";
 import { authorize } from "../authorize";
 import { builder, useMutations } from "../builder";
+import { pageArgs, pageOf, pageResult } from "../paging";
 
 /**
  * purchaseAdd: a purchase made in another system (web shop, ERP) recorded for a customer's purchase history
- * (worker/domain/purchases.ts). The input is checked by the same contract as REST's POST /api/v1/purchases.
+ * (worker/domain/purchases.ts), checked by the same contract as REST's POST /api/v1/purchases; `purchase` lists
+ * that history.
  */
 
 const MONEY = "Integer minor units of the purchase's currency (öre, cents).";
@@ -137,6 +139,41 @@ function purchaseBody(input: typeof PurchaseAddInput.$inferInput): z.output<type
   // As REST names them; `namingInput` names them as the argument's.
   throw validationFailed(parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message })));
 }
+
+const PurchasePage = pageResult("PurchasePage", Purchase, "A page of recorded purchases.");
+
+builder.queryField("purchase", (t) =>
+  t.field({
+    type: PurchasePage,
+    description:
+      "Recorded purchases (purchaseAdd) with their lines and payments, oldest first: a customer's purchase history from other systems, as `sale` " +
+      "is their history at the tills. Dates in UTC. Needs purchases.view.",
+    args: {
+      id: t.arg.id({ required: false, description: "Only the purchase of this id." }),
+      customerId: t.arg.id({ required: false, description: "Only the purchases of this customer." }),
+      locationId: t.arg.id({ required: false, description: "Only the purchases of this location (store)." }),
+      source: t.arg.string({ required: false, description: "Only the purchases from this source (any case)." }),
+      transactionId: t.arg.string({ required: false, description: "Only the purchase with this transactionId (with source: the one)." }),
+      fromDate: t.arg({ type: "DateTime", required: false, description: "Bought at or after this instant (inclusive, UTC)." }),
+      toDate: t.arg({ type: "DateTime", required: false, description: "Bought before this instant (exclusive, UTC)." }),
+      ...pageArgs,
+    },
+    resolve: async (_root, args, ctx) => {
+      authorize(ctx, "purchases.view");
+      const page = await purchaseHistory(ctx.caller, {
+        ...pageOf(args),
+        id: args.id ? String(args.id) : null,
+        customerId: args.customerId ? String(args.customerId) : null,
+        storeId: args.locationId ? String(args.locationId) : null,
+        source: args.source?.trim().toLowerCase() || null,
+        transactionId: args.transactionId ?? null,
+        from: args.fromDate ? args.fromDate.getTime() : null,
+        to: args.toDate ? args.toDate.getTime() : null,
+      });
+      return { items: page.purchases, hasMoreResults: page.hasMore, until: null };
+    },
+  }),
+);
 
 useMutations();
 
