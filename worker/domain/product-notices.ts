@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { eq, sql, type SQL } from "drizzle-orm";
 import type { z } from "zod";
 import type { PageQuery } from "../../schema/contracts/common";
 import {
@@ -6,6 +6,7 @@ import {
 } from "../../schema/contracts/product-display";
 import { departments, productNotices, products } from "../../schema/db";
 import { matchesSearch, searchText } from "../db/search";
+import type { TenantScope } from "../db/tenant-scope";
 import type { PrincipalContext } from "./context";
 import { entityService } from "./entity";
 import { conflict, validationFailed } from "./errors";
@@ -34,6 +35,15 @@ export const noticeEntity = entityService({
 
 const lists = (column: typeof N.productIds | typeof N.departmentIds, id: unknown) => sql`EXISTS (SELECT 1 FROM json_each(${column}) WHERE value = ${id})`;
 
+/** The notice applies to the product: it lists the product, or the product's department. */
+export function noticeAppliesTo(scope: TenantScope, productId: string): SQL {
+  const departmentOf = scope.db.select({ id: products.departmentId }).from(products).where(scope.where(products, eq(products.id, productId)));
+  return sql`(${lists(N.productIds, productId)} OR EXISTS (SELECT 1 FROM json_each(${N.departmentIds}) WHERE value IN ${departmentOf}))`;
+}
+
+/** The notice lists the department. */
+export const noticeListsDepartment = (departmentId: string) => lists(N.departmentIds, departmentId);
+
 const references = (b: { productIds?: string[]; departmentIds?: string[] }): Reference[] => [
   { field: "productIds", table: products, ids: b.productIds, noun: "a product" },
   { field: "departmentIds", table: departments, ids: b.departmentIds, noun: "a department" },
@@ -43,14 +53,12 @@ const REFERENCES_MESSAGE = "The notice names products or departments that do not
 export const productNoticeService = {
   list(ctx: PrincipalContext, q: z.output<typeof ProductNoticeQuery> & PageQuery) {
     requirePermission(ctx.principal, "products.view");
-    const departmentOf = (productId: string) =>
-      ctx.scope.db.select({ id: products.departmentId }).from(products).where(ctx.scope.where(products, eq(products.id, productId)));
     return noticeEntity.list(ctx, q, [
       matchesSearch(N.searchText, q.search),
       q.isActive === undefined ? undefined : eq(N.isActive, q.isActive),
       q.severity ? eq(N.severity, q.severity) : undefined,
-      q.productId ? sql`(${lists(N.productIds, q.productId)} OR EXISTS (SELECT 1 FROM json_each(${N.departmentIds}) WHERE value IN ${departmentOf(q.productId)}))` : undefined,
-      q.departmentId ? lists(N.departmentIds, q.departmentId) : undefined,
+      q.productId ? noticeAppliesTo(ctx.scope, q.productId) : undefined,
+      q.departmentId ? noticeListsDepartment(q.departmentId) : undefined,
     ], sql`${N.name}, ${N.id}`);
   },
 

@@ -2,9 +2,11 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphq
 import { builder } from "./builder";
 // Each module adds its types, queries and mutations to the builder when imported.
 import "./modules/catalogue";
+import "./modules/catalogue-display";
 import "./modules/customers";
 import "./modules/purchases";
 import "./modules/sales";
+import "./modules/serial-lots";
 import "./modules/stock";
 import "./modules/stores";
 
