@@ -70,6 +70,14 @@ export const PERMISSIONS = {
   "api_clients.manage": "Create, edit, rotate and revoke API clients (integrators' OAuth client credentials)",
   "purchases.view": "View purchases recorded from other systems (web shop, ERP)",
   "purchases.create": "Record purchases made in other systems (web shop, ERP) for customers",
+  "giftcards.view": "View gift cards, their codes and transactions; look a card up by its code",
+  "giftcards.create": "Create gift cards",
+  "giftcards.edit": "Edit gift cards (status, customer, expiry, codes) and the gift card settings",
+  "giftcards.add": "Load gift cards (ADD transactions; refunds onto a gift card at the till)",
+  "giftcards.adjust": "Adjust gift card balances (ADJUST transactions)",
+  "giftcards.external": "Record gift card transactions made in another system (EXTERNAL)",
+  "giftcards.import": "Import gift card balances from another system (IMPORT)",
+  "giftcards.use": "Spend gift cards (USE transactions; pay with a gift card at the till)",
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;

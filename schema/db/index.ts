@@ -10,3 +10,4 @@ export * from "./aggregates";
 export * from "./product-display";
 export * from "./serial-lots";
 export * from "./external-purchases";
+export * from "./giftcards";

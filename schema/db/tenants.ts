@@ -1,4 +1,5 @@
 import { sqliteTable, text, integer, uniqueIndex, index } from "drizzle-orm/sqlite-core";
+import { DEFAULT_GIFT_CARD_HOLD_MINUTES } from "../contracts/giftcards";
 import { bool, searchText, syncedColumns, tenantId } from "./columns";
 
 export const tenants = sqliteTable("tenants", {
@@ -15,6 +16,8 @@ export const tenants = sqliteTable("tenants", {
   pinLength: integer("pin_length").notNull().default(4),
   /** Returns without the original receipt are allowed (to users holding pos.void), marked as such. */
   allowUnreferencedReturns: bool("allow_unreferenced_returns").notNull().default(false),
+  /** Minutes an authorised gift card transaction holds before it is cancelled (EXPIRED) unless captured. */
+  giftCardHoldMinutes: integer("gift_card_hold_minutes").notNull().default(DEFAULT_GIFT_CARD_HOLD_MINUTES),
   ...syncedColumns(),
 }, (t) => [uniqueIndex("tenants_slug_uq").on(t.slug)]);
 

@@ -11,6 +11,6 @@ export const DEFAULT_ROLES: { name: string; description: string; permissions: Pe
   {
     name: "Cashier",
     description: "Sells, looks up products and customers, opens and closes their register",
-    permissions: ["pos.sell", "products.view", "customers.view", "customers.create", "registers.view", "registers.open", "registers.close", "tenders.view", "reports.x_report"],
+    permissions: ["pos.sell", "products.view", "customers.view", "customers.create", "registers.view", "registers.open", "registers.close", "tenders.view", "reports.x_report", "giftcards.view", "giftcards.use", "giftcards.add"],
   },
 ];

@@ -18,6 +18,7 @@ import { storeDto, storeSearchText } from "./stores";
 import { replaceStoreAccess, userSearchText } from "./users";
 import { commitWrite, toIso } from "./versioning";
 import { forgetCorsOrigins } from "./cors-origins";
+import { DEFAULT_GIFT_CARD_HOLD_MINUTES } from "../../schema/contracts/giftcards";
 
 type TenantRow = typeof tenants.$inferSelect;
 
@@ -52,6 +53,7 @@ export async function createTenant(db: Db, env: { PIN_LOOKUP_KEY: string }, requ
     corsOrigins: body.corsOrigins,
     pinLength: body.pinLength,
     allowUnreferencedReturns: body.allowUnreferencedReturns,
+    giftCardHoldMinutes: DEFAULT_GIFT_CARD_HOLD_MINUTES,
     version: 1,
     createdAt: now,
     updatedAt: now,

@@ -3,6 +3,7 @@ import { apiClientRoutes } from "./api-clients";
 import { authRoutes } from "./auth";
 import { customerRoutes } from "./customers";
 import { departmentRoutes } from "./departments";
+import { giftCardRoutes } from "./giftcards";
 import { deviceRoutes } from "./devices";
 import { inventoryRoutes } from "./inventory";
 import { productBannerRoutes, productNoticeRoutes, productSectionRoutes, productSortOptionRoutes } from "./product-display";
@@ -68,4 +69,5 @@ export const v1Routes = [
   ...stockCountRoutes,
   ...analyticsRoutes,
   ...syncSocketRoutes,
+  ...giftCardRoutes,
 ];
