@@ -65,6 +65,9 @@ const VALID_BODIES: Record<string, unknown> = {
   "PUT /api/v1/product-sections/:id": { name: "Renamed section" },
   "PUT /api/v1/product-sort-options/:id": { name: "Renamed sort" },
   "PUT /api/v1/item-serial-lots/:id": { notes: "Renamed" },
+  "PUT /api/v1/gift-cards/:id": { status: "blocked" },
+  "POST /api/v1/gift-cards/:id/transactions": { kind: "ADD", amount: 100 },
+  "POST /api/v1/gift-cards/:id/transactions/:transactionId/capture": {},
 };
 
 /**
@@ -125,6 +128,13 @@ describe("authorisation matrix", () => {
       const res = await api("POST", "/api/v1/purchase-orders", { token: b.adminToken, body: { supplierId, lines: [{ productId, quantity: 1000 }] } });
       if (res.status !== 201) throw new Error(`purchase order: ${JSON.stringify(res.json)}`);
       return { id: res.json.data.id as string, itemId: res.json.data.lines[0].id as string };
+    };
+    /** A gift card of B with an authorised USE on it. */
+    const bGiftCardHold = async () => {
+      const cardId = await created("/api/v1/gift-cards", { initialAmount: 1000 });
+      const res = await api("POST", `/api/v1/gift-cards/${cardId}/transactions`, { token: b.adminToken, body: { kind: "USE", amount: -100, authorise: true } });
+      if (res.status !== 201) throw new Error(`gift card hold: ${JSON.stringify(res.json)}`);
+      return { id: cardId, transactionId: res.json.data.transaction.id as string };
     };
     foreign = {
       "/api/v1/users": async () => b.adminId,
@@ -204,6 +214,9 @@ describe("authorisation matrix", () => {
           payments: [{ method: "CARD", amount: 9900 }],
         });
       },
+      "/api/v1/gift-cards": () => created("/api/v1/gift-cards", { initialAmount: 1000 }),
+      "/api/v1/gift-cards/:id/transactions/:transactionId/capture": bGiftCardHold,
+      "/api/v1/gift-cards/:id/transactions/:transactionId/cancel": bGiftCardHold,
       "/api/v1/products/:productId/suppliers/:supplierId": async () => {
         const productId = await created("/api/v1/products", { sku: unique(), name: "B's product", sellPrice: 100 });
         const supplierId = await created("/api/v1/suppliers", { name: `Supplier ${unique()}` });

@@ -28,10 +28,10 @@ export const capture = (caller: Caller, cardId: string, txId: string, body: Reco
 export const cancel = (caller: Caller, cardId: string, txId: string, headers: Record<string, string> = {}) =>
   caller.post(`/gift-cards/${cardId}/transactions/${txId}/cancel`, {}, headers);
 
-/** The card's row and ledger as D1 has them. */
+/** The card's row and ledger as D1 has them (the ledger in commit order). */
 export async function stored(cardId: string) {
   const card = await env.DB.prepare("SELECT balance, reserved, status, version FROM gift_cards WHERE id = ?").bind(cardId).first<{ balance: number; reserved: number; status: string; version: number }>();
-  const { results } = await env.DB.prepare("SELECT id, kind, state, amount, authorised_amount, balance_after, sale_id, expires_at, settled_at FROM gift_card_transactions WHERE card_id = ? ORDER BY created_at, rowid").bind(cardId).all();
+  const { results } = await env.DB.prepare("SELECT id, kind, state, amount, authorised_amount, balance_after, sale_id, expires_at, settled_at FROM gift_card_transactions WHERE card_id = ? ORDER BY rowid").bind(cardId).all();
   const ledger = results as { id: string; kind: string; state: string; amount: number; authorised_amount: number | null; balance_after: number | null; sale_id: string | null; expires_at: number | null; settled_at: number | null }[];
   return { ...card!, ledger };
 }
