@@ -7,7 +7,8 @@ import { auditOf, createTenant, userWith, type TestTenant } from "./helpers";
 /** The Worker's cron trigger, run for real at `at` (the instant the cron was due). */
 async function runCron(at: number) {
   const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "* * * * *" }), env, ctx);
+  const handler: ExportedHandlerScheduledHandler<typeof env> = worker.scheduled;
+  await handler(createScheduledController({ scheduledTime: at, cron: "* * * * *" }), env, ctx);
   await waitOnExecutionContext(ctx);
 }
 
