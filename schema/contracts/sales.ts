@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BasisPoints, Id, Money, Quantity, Timestamp } from "./common";
+import { PresentedGiftCard } from "./giftcards";
 import { Name, SingleLineText } from "./text";
 
 /**
@@ -53,9 +54,17 @@ export const SalePaymentBody = z.object({
   method: z.string().trim().min(1).max(32).transform((c) => c.toUpperCase()),
   /** Minor units tendered; negative on a refund. For cash, what the customer handed over (change is worked out). */
   amount: SignedMoney,
-  /** A card or Swish payment's reference. */
+  /** A card or Swish payment's reference. A gift card payment's is the card's masked code. */
   reference: SingleLineText(200).nullish(),
+  /**
+   * The gift card a payment of a tender of kind gift_card is made with (or, on a return, refunded onto): its code,
+   * and its PIN when it has one. The card's USE (refunding, its ADD) is written with the sale.
+   */
+  giftCard: PresentedGiftCard.optional(),
 });
+
+/** At most this many gift card payments in one sale. */
+export const MAX_GIFT_CARD_PAYMENTS = 4;
 
 export const CreateSaleBody = z.object({
   /** The sale's id, made by the till (it is the idempotency key of the sale); one is made when left out. */
@@ -82,7 +91,8 @@ export const CreateSaleBody = z.object({
   /** The cash rounding adjustment (e.g. −20 öre to whole kronor); the edge works it out when left out. */
   cashRounding: SignedMoney.optional(),
   items: z.array(SaleItemBody).min(1, "a sale needs at least one item").max(MAX_SALE_LINES),
-  payments: z.array(SalePaymentBody).max(MAX_SALE_PAYMENTS),
+  payments: z.array(SalePaymentBody).max(MAX_SALE_PAYMENTS)
+    .refine((ps) => ps.filter((p) => p.giftCard).length <= MAX_GIFT_CARD_PAYMENTS, `at most ${MAX_GIFT_CARD_PAYMENTS} payments may be gift cards`),
 });
 export type CreateSaleBody = z.output<typeof CreateSaleBody>;
 

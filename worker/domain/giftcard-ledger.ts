@@ -82,3 +82,10 @@ export function transactionDto(t: TransactionRow): GiftCardTransaction {
     settledAt: toIsoOrNull(t.settledAt),
   };
 }
+
+/** Why a card takes no money now, or null when it does. */
+export function unusable(card: { status: string; expiresOn: string | null }, now: number): { code: string; message: string } | null {
+  if (card.status !== "active") return { code: "GIFT_CARD_BLOCKED", message: "This gift card is blocked" };
+  if (card.expiresOn !== null && card.expiresOn < utcDay(now)) return { code: "GIFT_CARD_EXPIRED", message: `This gift card could be used until ${card.expiresOn}` };
+  return null;
+}

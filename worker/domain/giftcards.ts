@@ -13,7 +13,7 @@ import type { TenantScope } from "../db/tenant-scope";
 import type { PrincipalContext } from "./context";
 import { businessRule, conflict, forbidden, notFound, type FieldError } from "./errors";
 import { maskCode, presentationReads, verifyPresentation, type CardRow, type CodeRow } from "./giftcard-codes";
-import { actorOf, heldBy, insertTransaction, isFundsFailure, moveCard, transactionDto, utcDay, type TransactionRow } from "./giftcard-ledger";
+import { actorOf, heldBy, insertTransaction, isFundsFailure, moveCard, transactionDto, unusable, type TransactionRow } from "./giftcard-ledger";
 import { idempotencyQuery, isRace, record, replay, requestHash, type IdempotencyKey } from "./idempotency";
 import { recordAudit } from "./journal";
 import { inJson, referenceCheck } from "./references";
@@ -332,13 +332,6 @@ export async function updateGiftCard(ctx: PrincipalContext, id: string, body: Up
 
 const insufficient = (available: number, wanted: number, path = "amount") =>
   businessRule("INSUFFICIENT_FUNDS", `The gift card has ${available} available; this needs ${wanted}`, [{ path, message: `needs ${wanted}; ${available} is available`, received: wanted, expected: available }]);
-
-/** Why a card takes no money now, or null when it does. */
-export function unusable(card: Pick<CardRow, "status" | "expiresOn">, now: number): { code: string; message: string } | null {
-  if (card.status !== "active") return { code: "GIFT_CARD_BLOCKED", message: "This gift card is blocked" };
-  if (card.expiresOn !== null && card.expiresOn < utcDay(now)) return { code: "GIFT_CARD_EXPIRED", message: `This gift card could be used until ${card.expiresOn}` };
-  return null;
-}
 
 /** The store a transaction happened in: a user's own; an API client names one (or none). */
 function storeOf(ctx: PrincipalContext, storeId: string | undefined, storeRows: unknown[]): string | null {

@@ -9,7 +9,10 @@ import { insertFromJson } from "../db/json-rows";
 import { readPage } from "../db/paging";
 import type { TenantScope } from "../db/tenant-scope";
 import { conflict, forbidden, notFound, businessRule, type FieldError } from "./errors";
-import type { ServiceContext } from "./context";
+import { principalOf, type ServiceContext } from "./context";
+import { maskCode } from "./giftcard-codes";
+import { explainRefusedUses, giftPaymentReads, giftPaymentsOf, giftPaymentStatements, returnUncheckedAttempts, voidGiftCardStatements } from "./giftcard-checkout";
+import { isFundsFailure } from "./giftcard-ledger";
 import { idempotencyQuery, isRace, record, replay, replayAfterRace, requestHash, type IdempotencyKey } from "./idempotency";
 import { recordChange } from "./journal";
 import { catalogueReads, cashRoundingOf, discrepancy, priceSale, saleTotals, type Catalogue } from "./sale-pricing";
@@ -144,13 +147,24 @@ export interface SaleRequest {
   idempotency: IdempotencyKey | undefined;
 }
 
-/** Create a sale (or a return) from a till with an open register session. */
+/** The request as it is hashed for retries: a gift card's PIN left out, so that no hash of a PIN is ever stored. */
+export const hashedSaleRequest = (body: CreateSaleBody) => ({
+  ...body, payments: body.payments.map((p) => (p.giftCard ? { ...p, giftCard: { code: p.giftCard.code } } : p)),
+});
+
+/**
+ * Create a sale (or a return) from a till with an open register session. A gift card payment is checked in the
+ * same two round trips (giftcard-checkout.ts): the card found in the read, its USE written with the sale.
+ */
 export async function createSale(ctx: ServiceContext, request: SaleRequest): Promise<Sale> {
   const { scope, actor } = ctx;
   const { body } = request;
   const now = ctx.request.now;
   const saleId = body.id ?? crypto.randomUUID();
-  const hash = await requestHash(body);
+  const hash = await requestHash(hashedSaleRequest(body));
+  const principal = principalOf(actor);
+  const gifts = giftPaymentsOf(body.payments);
+  const giftReads = giftPaymentReads(scope, principal, gifts, now);
   const byId = saleKey(saleId, hash);
   const soldAt = body.soldAt ? Date.parse(body.soldAt) : now;
   const catalogue = catalogueReads(scope, actor.storeId, body.items.map((i) => i.productId), soldAt);
@@ -166,45 +180,68 @@ export async function createSale(ctx: ServiceContext, request: SaleRequest): Pro
     scope.db.select({ id: salesReps.id }).from(salesReps).where(scope.where(salesReps, eq(salesReps.id, body.salesRepId ?? NONE), isNull(salesReps.deletedAt))),
     scope.db.select({ id: customers.id }).from(customers).where(scope.where(customers, eq(customers.id, body.customerId ?? NONE), isNull(customers.deletedAt))),
     scope.db.select({ allowUnreferencedReturns: tenants.allowUnreferencedReturns }).from(tenants).where(eq(tenants.id, scope.tenantId)),
+    ...giftReads,
   ] as unknown as [Statement, ...Statement[]]);
   const n = catalogue.statements.length;
   const cat = catalogue.read(results.slice(0, n));
+  const giftResults = results.slice(results.length - giftReads.length) as unknown[][];
   const [deviceRows, registerRows, sessionRows, tenderRows, byIdRows, byKeyRows, receiptRows, originalRows, originalLineRows, returnedRows, repRows, customerRows, settingRows] =
-    results.slice(n) as unknown[][];
+    results.slice(n, results.length - giftReads.length) as unknown[][];
+
+  // Refused before any gift card PIN was checked (or a retry): the attempts counted for them are given back.
+  const beforeGiftCards = async <T>(step: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await step();
+    } catch (error) {
+      if (gifts.length) await returnUncheckedAttempts(scope, gifts, giftResults);
+      throw error;
+    }
+  };
+
+  /** The till, its session, the cashier and the sale checked against the catalogue: its batch (gift cards aside). */
+  const checkAndPlan = () => {
+    const device = deviceRows![0] as typeof devices.$inferSelect | undefined;
+    const register = registerRows![0] as typeof registers.$inferSelect | undefined;
+    const session = sessionRows![0] as typeof registerSessions.$inferSelect | undefined;
+    if (!device || device.kind !== "register" || !register) {
+      throw forbidden("A sale is made at an enrolled till: sign in at the till (PIN at its register) to sell", "REGISTER_REQUIRED");
+    }
+    if (!session) throw conflict("REGISTER_NOT_OPEN", `Register ${register.code} has no open session: open it first (POST /api/v1/registers/open)`);
+    const store = cat.store;
+    if (!store) throw notFound("Store");
+    const receiptTaken = receiptRows![0] as SaleRow | undefined;
+    if (receiptTaken) throw conflict("RECEIPT_NUMBER_TAKEN", `Store ${store.code} already has a sale with receipt number ${body.receiptNumber}`);
+
+    const fields: FieldError[] = [];
+    if (body.cashierId && body.cashierId !== actor.userId) fields.push({ path: "cashierId", message: "must be the signed-in cashier" });
+    if (body.storeId && body.storeId !== store.id) fields.push({ path: "storeId", message: "must be the till's store" });
+    if (body.terminalId && body.terminalId !== register.code) fields.push({ path: "terminalId", message: `must be the till's register (${register.code})` });
+    const plan = planSale(scope, {
+      saleId, hash, body, cat, store, register, sessionId: session.id, deviceId: device.id, cashierId: actor.userId, permissions: actor.permissions, fields,
+      tenderRows: tenderRows as TenderRow[], repFound: repRows!.length > 0, customerFound: customerRows!.length > 0,
+      returns: {
+        original: originalRows![0] as SaleRow | undefined,
+        lines: originalLineRows as LineRow[],
+        returned: new Map((returnedRows as { originalLineId: string; returned: number }[]).map((r) => [r.originalLineId, Number(r.returned)])),
+        allowUnreferenced: (settingRows![0] as { allowUnreferencedReturns: boolean } | undefined)?.allowUnreferencedReturns ?? false,
+      },
+      keys: [byId, request.idempotency], sessionGuard: sessionOpenGuard(scope, session.id, register.id), now, soldAt, giftCardsOnline: true,
+    });
+    return { ...plan, register, store };
+  };
 
   // A retry of a request already answered: the first answer, nothing written.
-  const first = replay<Sale>(byKeyRows!, request.idempotency) ?? replay<Sale>(byIdRows!, byId);
-  if (first) return first;
-
-  const device = deviceRows![0] as typeof devices.$inferSelect | undefined;
-  const register = registerRows![0] as typeof registers.$inferSelect | undefined;
-  const session = sessionRows![0] as typeof registerSessions.$inferSelect | undefined;
-  if (!device || device.kind !== "register" || !register) {
-    throw forbidden("A sale is made at an enrolled till: sign in at the till (PIN at its register) to sell", "REGISTER_REQUIRED");
+  const first = await beforeGiftCards(() => replay<Sale>(byKeyRows!, request.idempotency) ?? replay<Sale>(byIdRows!, byId));
+  if (first) {
+    if (gifts.length) await returnUncheckedAttempts(scope, gifts, giftResults);
+    return first;
   }
-  if (!session) throw conflict("REGISTER_NOT_OPEN", `Register ${register.code} has no open session: open it first (POST /api/v1/registers/open)`);
-  const store = cat.store;
-  if (!store) throw notFound("Store");
-  const receiptTaken = receiptRows![0] as SaleRow | undefined;
-  if (receiptTaken) throw conflict("RECEIPT_NUMBER_TAKEN", `Store ${store.code} already has a sale with receipt number ${body.receiptNumber}`);
-
-  const fields: FieldError[] = [];
-  if (body.cashierId && body.cashierId !== actor.userId) fields.push({ path: "cashierId", message: "must be the signed-in cashier" });
-  if (body.storeId && body.storeId !== store.id) fields.push({ path: "storeId", message: "must be the till's store" });
-  if (body.terminalId && body.terminalId !== register.code) fields.push({ path: "terminalId", message: `must be the till's register (${register.code})` });
-  const plan = planSale(scope, {
-    saleId, hash, body, cat, store, register, sessionId: session.id, deviceId: device.id, cashierId: actor.userId, permissions: actor.permissions, fields,
-    tenderRows: tenderRows as TenderRow[], repFound: repRows!.length > 0, customerFound: customerRows!.length > 0,
-    returns: {
-      original: originalRows![0] as SaleRow | undefined,
-      lines: originalLineRows as LineRow[],
-      returned: new Map((returnedRows as { originalLineId: string; returned: number }[]).map((r) => [r.originalLineId, Number(r.returned)])),
-      allowUnreferenced: (settingRows![0] as { allowUnreferencedReturns: boolean } | undefined)?.allowUnreferencedReturns ?? false,
-    },
-    keys: [byId, request.idempotency], sessionGuard: sessionOpenGuard(scope, session.id, register.id), now, soldAt,
-  });
+  const plan = await beforeGiftCards(() => checkAndPlan());
+  const gift = await giftPaymentStatements(scope, principal, gifts, giftResults, { id: saleId, receiptNumber: body.receiptNumber, storeId: plan.sale.storeId, currency: plan.sale.currency }, now);
+  const register = plan.register;
+  const store = plan.store;
   try {
-    await commit(scope.db, plan.statements);
+    await commit(scope.db, [...plan.statements, ...gift.statements]);
   } catch (error) {
     if (isWriteGuardFailure(error, "session_open")) throw conflict("REGISTER_NOT_OPEN", `Register ${register.code}'s session closed before the sale was written`);
     if (isWriteGuardFailure(error, "return_limit")) throw conflict("RETURN_EXCEEDS_SOLD", "Another return took these items back meanwhile: a line cannot be returned beyond what was sold");
@@ -213,6 +250,8 @@ export async function createSale(ctx: ServiceContext, request: SaleRequest): Pro
     if (isUniqueViolation(error, "sales.id") || isUniqueViolation(error, "sale_lines.id") || isUniqueViolation(error, "sale_payments.id")) {
       throw conflict("ID_TAKEN", "An id of this sale, its lines or payments is already used");
     }
+    // A gift card was blocked, or its money spent, between the read and the write.
+    if (gift.uses.length && (isFundsFailure(error) || isGuardFailure(error))) throw await explainRefusedUses(scope, gift.uses, now);
     throw error;
   }
   return plan.answer;
@@ -245,11 +284,18 @@ export interface SalePlanInput {
   sessionGuard: Statement;
   now: number;
   soldAt: number;
+  /**
+   * The caller checks and writes the gift cards the payments name (a sale at an online till: giftcard-checkout.ts).
+   * Otherwise (a pushed sale) a payment naming a gift card is refused, and one of a gift_card tender without a
+   * card is taken as it is (a gift card of another system).
+   */
+  giftCardsOnline?: boolean;
 }
 
 /**
  * Check a sale against the catalogue and the money engine (422 naming what does not agree) and make its batch:
- * the sale, lines, line taxes, payments, stock, change feed and idempotency records.
+ * the sale, lines, line taxes, payments, stock, change feed and idempotency records. (A till's gift cards are the
+ * caller's: createSale adds their statements.)
  */
 export function planSale(scope: TenantScope, input: SalePlanInput): { answer: Sale; sale: SaleRow; lines: LineRow[]; statements: Statement[] } {
   const { saleId, hash, body, cat, store, register, now, soldAt, fields } = input;
@@ -266,6 +312,7 @@ export function planSale(scope: TenantScope, input: SalePlanInput): { answer: Sa
     if (!tenderByCode.has(p.method)) fields.push({ path: `payments.${i}.method`, message: "is not an active tender of this tenant" });
   });
   if (fields.length) throw businessRule("UNKNOWN_REFERENCE", "The sale names products, tenders or people that are not this tenant's live ones", fields);
+  checkGiftCardPayments(body, tenderByCode, input.giftCardsOnline ?? false);
 
   const isReturn = body.originalSaleId !== undefined || body.unreferenced || body.items.some((i) => i.quantity < 0);
   const original = checkReturn(actor.permissions, body, isReturn, input.returns);
@@ -288,7 +335,8 @@ export function planSale(scope: TenantScope, input: SalePlanInput): { answer: Sa
   );
   const paymentRows: PaymentRow[] = body.payments.map((p, i) => {
     const tender = tenderByCode.get(p.method)!;
-    return { id: p.id ?? crypto.randomUUID(), tenantId: scope.tenantId, saleId, lineNo: i + 1, tenderId: tender.id, tenderCode: tender.code, isCash: tender.isCash, amount: p.amount, reference: p.reference ?? null };
+    const reference = p.giftCard ? maskCode(p.giftCard.code) : p.reference ?? null;
+    return { id: p.id ?? crypto.randomUUID(), tenantId: scope.tenantId, saleId, lineNo: i + 1, tenderId: tender.id, tenderCode: tender.code, isCash: tender.isCash, amount: p.amount, reference };
   });
   const sale: SaleRow = {
     id: saleId, tenantId: scope.tenantId, storeId: store.id, registerId: register.id, sessionId: session.id, deviceId: device.id,
@@ -315,6 +363,24 @@ export function planSale(scope: TenantScope, input: SalePlanInput): { answer: Sa
     recordChange(scope, { entity: "sale", entityId: saleId, op: "upsert", version: 1, storeId: store.id }, now),
   ];
   return { answer, sale, lines: lineRows, statements };
+}
+
+/**
+ * Gift card payments: a payment names a card exactly when its tender is of kind gift_card (at an online till), for
+ * a non-zero amount; a pushed sale cannot name one (the card is checked and spent online only).
+ */
+function checkGiftCardPayments(body: CreateSaleBody, tenderByCode: Map<string, TenderRow>, online: boolean) {
+  const fields: FieldError[] = [];
+  body.payments.forEach((p, i) => {
+    const isGiftTender = tenderByCode.get(p.method)?.kind === "gift_card";
+    if (p.giftCard && !isGiftTender) fields.push({ path: `payments.${i}.giftCard`, message: "names a gift card, but the tender is not of kind gift_card" });
+    if (p.giftCard && p.amount === 0) fields.push({ path: `payments.${i}.amount`, message: "must not be zero for a gift card" });
+    if (online && isGiftTender && !p.giftCard) fields.push({ path: `payments.${i}.giftCard`, message: "names the gift card paid with (its code, and its PIN when it has one)" });
+  });
+  if (fields.length) throw businessRule("INVALID_GIFT_CARD_PAYMENT", "A gift card payment of this sale does not hold together", fields);
+  if (!online && body.payments.some((p) => p.giftCard)) {
+    throw businessRule("GIFT_CARD_NEEDS_ONLINE", "A gift card is paid at an online till (POST /api/v1/sales): its balance and PIN are checked as it is spent");
+  }
 }
 
 /** After a lost race: the key that the winner holds (the request's own key, else the sale id). */
@@ -491,6 +557,7 @@ export async function voidSale(ctx: ServiceContext, id: string, reason: string, 
   } catch (error) {
     if (isWriteGuardFailure(error, "session_open")) throw conflict("REGISTER_SESSION_CLOSED", "The register session closed before the void was written; make a return instead");
     if (isGuardFailure(error)) throw conflict("ALREADY_VOIDED", "Another request voided or changed this sale meanwhile");
+    if (isFundsFailure(error)) throw businessRule("GIFT_CARD_REFUND_SPENT", "This return refunded money onto a gift card that has been spent since: the refund cannot be taken back, so the return cannot be voided");
     throw error;
   }
   return saleDto(voided, lineRows as LineRow[], taxRows as LineTaxRow[], paymentRows as PaymentRow[]);
@@ -509,6 +576,7 @@ export function voidStatements(scope: TenantScope, sale: SaleRow, lineRows: Line
     ...voidAggregateStatements(scope, id),
     ...stockStatements(scope, { storeId: sale.storeId, kind: "void", referenceId: id, userId: v.userId, at: v.now, changes: lineRows.map((l) => ({ productId: l.productId, quantity: l.quantity })) }),
     levelFeedStatement(scope, sale.storeId, [...new Set(lineRows.map((l) => l.productId))], v.now),
+    ...voidGiftCardStatements(scope, id, sale.receiptNumber, v.userId, v.now),
     recordChange(scope, { entity: "sale", entityId: id, op: "upsert", version: voided.version, storeId: sale.storeId }, v.now),
   ];
   return { voided, statements };

@@ -1,5 +1,6 @@
 import { PushItem } from "../../schema/contracts/sync-push";
 import type { FieldError } from "./errors";
+import { withoutGiftCardPins } from "./giftcard-checkout";
 
 /**
  * A push's records, each checked against its own schema (a malformed one is rejected alone, the others still
@@ -15,7 +16,8 @@ export type ParsedItem =
   | { index: number; raw: Record<string, unknown>; item?: undefined; fields: FieldError[] };
 
 export function parseItems(raw: Record<string, unknown>[]): ParsedItem[] {
-  return raw.map((r, index) => {
+  return raw.map((sent, index) => {
+    const r = withoutGiftCardPins(sent);
     const parsed = PushItem.safeParse(r);
     if (parsed.success) return { index, raw: r, item: parsed.data };
     return { index, raw: r, fields: parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })) };

@@ -2,7 +2,7 @@ import { IdParams, PageQuery } from "../../../schema/contracts/common";
 import { CreateSaleBody, Quote, QuoteBody, Sale, SaleListQuery, SaleSummary, VoidSaleBody } from "../../../schema/contracts/sales";
 import { quoteSale } from "../../domain/sale-quote";
 import { idempotencyKey } from "../../domain/idempotency";
-import { createSale, getSale, listSales, voidSale } from "../../domain/sales";
+import { createSale, getSale, listSales, hashedSaleRequest, voidSale } from "../../domain/sales";
 import { route } from "../../http/route";
 import { serviceContext } from "./context";
 
@@ -45,7 +45,7 @@ export const saleRoutes = [
       409: "REGISTER_NOT_OPEN: the till's register has no open session; RECEIPT_NUMBER_TAKEN; RETURN_EXCEEDS_SOLD: a racing return took the items; ID_TAKEN",
       422: "SALE_MISMATCH (fields with received and expected); UNKNOWN_REFERENCE; INVALID_RETURN; UNDERPAID; OVERPAID; REFUND_MISMATCH; IDEMPOTENCY_MISMATCH",
     },
-    handler: async (c, { body }) => createSale(serviceContext(c), { body, idempotency: await idempotencyKey("sales", c.req.header("Idempotency-Key"), body) }),
+    handler: async (c, { body }) => createSale(serviceContext(c), { body, idempotency: await idempotencyKey("sales", c.req.header("Idempotency-Key"), hashedSaleRequest(body)) }),
   }),
   route({
     method: "put", path: "/sales/:id/void", tag, auth: "user", permission: "pos.void", versioned: true,
