@@ -27,6 +27,7 @@ CREATE TABLE `gift_card_transactions` (
 	`description` text,
 	`store_id` text,
 	`sale_id` text,
+	`payment_id` text,
 	`code_id` text,
 	`actor_type` text NOT NULL,
 	`actor_id` text,

@@ -73,8 +73,9 @@ export const giftCardTransactions = sqliteTable("gift_card_transactions", {
   reference: text("reference"),
   description: text("description"),
   storeId: text("store_id"),
-  /** The sale (or return, or void) it belongs to, at a checkout. */
+  /** The sale (or return, or void) it belongs to, at a checkout, and the sale's payment it is. */
   saleId: text("sale_id"),
+  paymentId: text("payment_id"),
   /** The code the card was presented by, if it was. */
   codeId: text("code_id"),
   actorType: text("actor_type", { enum: ["user", "client", "system"] }).notNull(),

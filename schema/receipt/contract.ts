@@ -61,7 +61,10 @@ export const ReceiptModelSchema = z.object({
     totalDue: MoneyAmount,
     paid: Amount,
   }),
-  tenders: z.array(z.object({ code: z.string(), name: z.string(), isCash: z.boolean(), amount: Amount, reference: z.string().nullable() })),
+  tenders: z.array(z.object({
+    code: z.string(), name: z.string(), isCash: z.boolean(), amount: Amount, reference: z.string().nullable(),
+    giftCard: z.object({ code: z.string(), balance: Amount }).optional().describe("a gift card payment: the card's masked code and what was left on it"),
+  })),
   change: Amount.nullable(),
   qr: z.string().describe("pos:sale/<sale id>"),
   footer: z.array(z.string()),

@@ -31,6 +31,8 @@ export interface ReceiptLabels {
   readonly refundDue: string;
   readonly change: string;
   readonly reference: string;
+  /** Under a gift card payment: what is left on the card. */
+  readonly giftCardBalance: string;
   /** Tax summary headers: the rate, what it was charged on, the tax. */
   readonly taxRate: string;
   readonly taxable: string;
@@ -68,6 +70,7 @@ const sv: ReceiptLabels = {
   refundDue: "Att återbetala",
   change: "Växel",
   reference: "Ref",
+  giftCardBalance: "Saldo kvar",
   taxRate: "Moms",
   taxable: "Underlag",
   tax: "Belopp",
@@ -103,6 +106,7 @@ const en: ReceiptLabels = {
   refundDue: "Refund due",
   change: "Change",
   reference: "Ref",
+  giftCardBalance: "Balance left",
   taxRate: "Tax",
   taxable: "Taxable",
   tax: "Amount",

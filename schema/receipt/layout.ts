@@ -108,6 +108,7 @@ export function layoutReceipt(model: ReceiptModel, width: ReceiptWidth = 42): Re
     for (const tender of model.tenders) {
       text(row(tender.name, tender.amount.text, width));
       if (tender.reference) text(row(`${labels.reference} ${tender.reference}`, "", width, INDENT));
+      if (tender.giftCard) text(row(labels.giftCardBalance, tender.giftCard.balance.text, width, INDENT));
     }
     if (model.change) text(labelRow(labels.change, model.change.text, width));
   }

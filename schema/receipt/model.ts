@@ -106,8 +106,10 @@ export interface ReceiptTender {
   readonly isCash: boolean;
   /** Negative on a refund. */
   readonly amount: Amount;
-  /** A card or Swish payment's reference. */
+  /** A card or Swish payment's reference (a gift card's: its masked code). */
   readonly reference: string | null;
+  /** A gift card payment: the card's masked code and what was left on it right after. */
+  readonly giftCard?: { readonly code: string; readonly balance: Amount };
 }
 
 export interface ReceiptReturn {
@@ -183,6 +185,8 @@ export interface ReceiptContext {
   readonly tenderNames?: Readonly<Record<string, string>>;
   /** On a return: the original sale's receipt number. */
   readonly originalReceiptNumber?: string | null;
+  /** Gift card payments by payment id: the card's masked code and its balance right after the payment. */
+  readonly giftCards?: Readonly<Record<string, { readonly code: string; readonly balance: number }>>;
   /** The unit of measured products by product id ("kg", "m"): their quantities show three decimals and the unit. */
   readonly units?: Readonly<Record<string, string>>;
   /** The unit shown for a fractional quantity of a product without one in `units`; "kg" by default. */
@@ -280,6 +284,7 @@ export function buildReceipt(sale: Sale, context: ReceiptContext): ReceiptModel 
       isCash: p.isCash,
       amount: amount(p.amount),
       reference: nonEmpty(p.reference),
+      ...(context.giftCards?.[p.id] ? { giftCard: { code: printable(context.giftCards[p.id]!.code), balance: amount(context.giftCards[p.id]!.balance) } } : {}),
     };
   });
 

@@ -60,10 +60,20 @@ describe("a gift card as a tender at the till", () => {
     const after = await stored(c.id);
     expect(after.balance).toBe(6000);
     expect(after.ledger.at(-1)).toMatchObject({ kind: "USE", state: "COMPLETED", amount: -4000, balance_after: 6000, sale_id: res.json.data.id });
-    expect(JSON.stringify(res.json)).not.toContain("1357");
+    expect(JSON.stringify(res.json)).not.toMatch(/"pin"/);
     // The ledger as REST answers it names the sale's receipt and store.
     const listed = (await admin.get(`/gift-cards/${c.id}/transactions`)).json.data[0];
     expect(listed).toMatchObject({ kind: "USE", reference: body.receiptNumber, storeId: s.t.storeId, saleId: res.json.data.id, actorId: s.cashier.id });
+
+    // The receipt shows the card's masked code and what was left on it.
+    const printed = await api("POST", "/api/v1/sales/print", { token: s.cashier.token, body: { saleId: res.json.data.id } });
+    expect(printed.status, JSON.stringify(printed.json)).toBe(200);
+    const tender = printed.json.data.receipt.tenders.find((x: { code: string }) => x.code === "GIFT");
+    expect(tender).toMatchObject({ name: "Presentkort", reference: `****${c.code.slice(-4)}`, giftCard: { code: `****${c.code.slice(-4)}`, balance: { minor: 6000 } } });
+    expect(printed.json.data.receipt.tenders.find((x: { code: string }) => x.code === "CASH").giftCard).toBeUndefined();
+    expect(printed.json.data.text).toMatch(new RegExp(`Ref \\*{4}${c.code.slice(-4)}`));
+    expect(printed.json.data.text).toMatch(/Saldo kvar +60,00/);
+    expect(printed.json.data.text).not.toContain(c.code);
   });
 
   it("pays a whole sale with the card", async () => {
@@ -228,16 +238,19 @@ describe("a gift card as a tender at the till", () => {
     const p = await pushShop();
     await api("POST", "/api/v1/tenders", { token: p.t.adminToken, body: { code: "GIFT", name: "Presentkort", kind: "gift_card" } });
     const code = freshCode();
-    await api("POST", "/api/v1/gift-cards", { token: p.t.adminToken, body: { codes: [{ kind: "PHYSICAL", code, pin: "97531" }], initialAmount: 100000 } });
+    await api("POST", "/api/v1/gift-cards", { token: p.t.adminToken, body: { codes: [{ kind: "PHYSICAL", code, pin: "864209753102" }], initialAmount: 100000 } });
     const open = openRecord({ userId: p.cashier.id, at: Date.now() - 60_000 });
     const sale = tillSale({ sessionId: open.id, cashierId: p.cashier.id, soldAt: Date.now() - 30_000, receiptNumber: "OFF-1", lines: [{ product: p.products.coffee, quantity: 1000 }], method: "CARD" });
-    const item = { ...wire(sale), payments: [{ ...sale.payments[0]!, method: "GIFT", giftCard: { code, pin: "97531" } }] };
+    const item = { ...wire(sale), payments: [{ ...sale.payments[0]!, method: "GIFT", giftCard: { code, pin: "864209753102" } }] };
     const res = await push(p.till.credential, [open, item]);
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     expect(res.json.data.results[1]).toMatchObject({ status: "rejected", code: "GIFT_CARD_NEEDS_ONLINE" });
-    const kept = await env.DB.prepare("SELECT count(*) AS n FROM sync_errors WHERE tenant_id = ? AND payload LIKE '%97531%'").bind(p.t.tenantId).first<{ n: number }>();
+    const kept = await env.DB.prepare("SELECT count(*) AS n FROM sync_errors WHERE tenant_id = ? AND payload LIKE '%864209753102%'").bind(p.t.tenantId).first<{ n: number }>();
     expect(kept!.n).toBe(0);
-    const card = (await api("POST", "/api/v1/gift-cards/lookup", { token: p.t.adminToken, body: { code, pin: "97531" } })).json.data;
+    // The record is kept (to be looked at and retried), only without the PIN.
+    const queued = await env.DB.prepare("SELECT payload FROM sync_errors WHERE tenant_id = ?").bind(p.t.tenantId).all<{ payload: string }>();
+    expect(queued.results.filter((r) => r.payload.includes(code))).toHaveLength(1);
+    const card = (await api("POST", "/api/v1/gift-cards/lookup", { token: p.t.adminToken, body: { code, pin: "864209753102" } })).json.data;
     expect(card.balance).toBe(100000);
   });
 });

@@ -58,6 +58,8 @@ export interface GiftSale {
   receiptNumber: string;
   storeId: string;
   currency: string;
+  /** The ids of the sale's payments, in order. */
+  paymentIds: string[];
 }
 
 /**
@@ -81,7 +83,7 @@ export async function giftPaymentStatements(
       insertTransaction(scope, {
         id: crypto.randomUUID(), cardId: use.card.id, kind: use.amount > 0 ? "USE" : "ADD", state: "COMPLETED", amount: -use.amount, authorisedAmount: null,
         reference: sale.receiptNumber, description: use.amount > 0 ? "Paid at the till" : "Refunded at the till", storeId: sale.storeId, saleId: sale.id,
-        codeId: found[i]!.code.id, actorType: principal.kind, actorId: principal.actorId, createdAt: now, expiresAt: null, settledAt: null, settledBy: null,
+        paymentId: sale.paymentIds[use.index] ?? null, codeId: found[i]!.code.id, actorType: principal.kind, actorId: principal.actorId, createdAt: now, expiresAt: null, settledAt: null, settledBy: null,
       }, true),
     ]);
     return { statements: [...refunds, ...statements], uses };
@@ -142,9 +144,9 @@ export function voidGiftCardStatements(scope: TenantScope, saleId: string, recei
         version = version + 1, updated_at = ${now}
       WHERE ${giftCards.id} IN (SELECT t.card_id FROM ${giftCardTransactions} t WHERE ${ofSale})`),
     rawStatement(scope.db, sql`INSERT INTO ${giftCardTransactions}
-        (id, tenant_id, card_id, kind, state, amount, authorised_amount, balance_after, reference, description, store_id, sale_id, code_id, actor_type, actor_id, created_at, expires_at, settled_at, settled_by)
+        (id, tenant_id, card_id, kind, state, amount, authorised_amount, balance_after, reference, description, store_id, sale_id, payment_id, code_id, actor_type, actor_id, created_at, expires_at, settled_at, settled_by)
       SELECT ${uuid}, t.tenant_id, t.card_id, 'ADJUST', 'COMPLETED', -t.amount, NULL, (SELECT g.balance FROM ${giftCards} g WHERE g.id = t.card_id),
-        ${receiptNumber}, ${`Void of sale ${receiptNumber}`}, t.store_id, t.sale_id, t.code_id, 'user', ${userId}, ${now}, NULL, NULL, NULL
+        ${receiptNumber}, ${`Void of sale ${receiptNumber}`}, t.store_id, t.sale_id, t.payment_id, t.code_id, 'user', ${userId}, ${now}, NULL, NULL, NULL
       FROM ${giftCardTransactions} t WHERE ${ofSale}`),
   ];
 }

@@ -230,7 +230,7 @@ export async function createGiftCard(ctx: PrincipalContext, body: CreateGiftCard
       ...moveCard(scope, id, { balance: body.initialAmount, reserved: 0 }, now, false),
       insertTransaction(scope, {
         id: crypto.randomUUID(), cardId: id, kind: "ADD", state: "COMPLETED", amount: body.initialAmount, authorisedAmount: null, reference: body.reference ?? null,
-        description: "Initial load", storeId: principal.storeId, saleId: null, codeId: null, ...actorOf(principal), createdAt: now, expiresAt: null, settledAt: null, settledBy: null,
+        description: "Initial load", storeId: principal.storeId, saleId: null, paymentId: null, codeId: null, ...actorOf(principal), createdAt: now, expiresAt: null, settledAt: null, settledBy: null,
       }, true),
     );
   }
@@ -380,7 +380,7 @@ export async function addGiftCardTransaction(ctx: PrincipalContext, cardId: stri
   const holdMinutes = (tenantRows![0] as { holdMinutes: number } | undefined)?.holdMinutes ?? DEFAULT_GIFT_CARD_HOLD_MINUTES;
   const row: Omit<TransactionRow, "tenantId" | "balanceAfter"> = {
     id, cardId, kind: body.kind, state: body.authorise ? "AUTHORISED" : "COMPLETED", amount: body.amount, authorisedAmount: body.authorise ? body.amount : null,
-    reference: body.reference ?? null, description: body.description ?? null, storeId, saleId: null, codeId: null, ...actorOf(principal), createdAt: now,
+    reference: body.reference ?? null, description: body.description ?? null, storeId, saleId: null, paymentId: null, codeId: null, ...actorOf(principal), createdAt: now,
     expiresAt: body.authorise ? now + holdMinutes * 60_000 : null, settledAt: null, settledBy: null,
   };
   const move = body.authorise ? { balance: 0, reserved: held } : { balance: body.amount, reserved: 0 };

@@ -1,5 +1,5 @@
 import { eq, inArray, sql } from "drizzle-orm";
-import { registers, salePayments, sales, stores, tenders, users } from "../../schema/db";
+import { giftCardTransactions, registers, salePayments, sales, stores, tenders, users } from "../../schema/db";
 import { buildReceipt, layoutReceipt, plainText, type ReceiptLayout, type ReceiptModel, type ReceiptWidth } from "../../schema/receipt";
 import { notFound } from "./errors";
 import type { ServiceContext } from "./context";
@@ -25,7 +25,7 @@ export async function saleReceipt(ctx: ServiceContext, saleId: string, width: Re
   const { scope } = ctx;
   const ofSale = (column: "store_id" | "register_id" | "cashier_id" | "original_sale_id") =>
     sql`(SELECT ${sql.raw(column)} FROM ${sales} WHERE ${sales.id} = ${saleId} AND ${sales.tenantId} = ${scope.tenantId})`;
-  const [saleRows, lineRows, taxRows, paymentRows, storeRows, registerRows, cashierRows, tenderRows, originalRows] = await scope.db.batch([
+  const [saleRows, lineRows, taxRows, paymentRows, storeRows, registerRows, cashierRows, tenderRows, originalRows, giftCardRows] = await scope.db.batch([
     ...saleReads(scope, saleId),
     scope.db.select({ name: stores.name, address: stores.address, phone: stores.phone, timeZone: stores.timeZone }).from(stores).where(scope.where(stores, eq(stores.id, ofSale("store_id")))),
     scope.db.select({ code: registers.code, name: registers.name }).from(registers).where(scope.where(registers, eq(registers.id, ofSale("register_id")))),
@@ -33,6 +33,9 @@ export async function saleReceipt(ctx: ServiceContext, saleId: string, width: Re
     // The tenders the sale was paid with, by the names they have now (deleted ones too: the sale still names them).
     scope.db.select({ id: tenders.id, name: tenders.name }).from(tenders).where(scope.where(tenders, inArray(tenders.id, scope.db.select({ id: salePayments.tenderId }).from(salePayments).where(scope.where(salePayments, eq(salePayments.saleId, saleId)))))),
     scope.db.select({ receiptNumber: sales.receiptNumber }).from(sales).where(scope.where(sales, eq(sales.id, ofSale("original_sale_id")))),
+    // What the gift cards the sale was paid with (or refunded onto) had left right after.
+    scope.db.select({ paymentId: giftCardTransactions.paymentId, balanceAfter: giftCardTransactions.balanceAfter }).from(giftCardTransactions)
+      .where(scope.where(giftCardTransactions, eq(giftCardTransactions.saleId, saleId), inArray(giftCardTransactions.kind, ["USE", "ADD"]))),
   ]);
   const row = saleRows[0] as SaleRow | undefined;
   const store = storeRows[0];
@@ -51,6 +54,10 @@ export async function saleReceipt(ctx: ServiceContext, saleId: string, width: Re
     tenderNames,
     copy,
     originalReceiptNumber: originalRows[0]?.receiptNumber ?? null,
+    giftCards: Object.fromEntries(giftCardRows.flatMap((g) => {
+      const payment = payments.find((p) => p.id === g.paymentId);
+      return payment && g.balanceAfter !== null ? [[payment.id, { code: payment.reference ?? "", balance: g.balanceAfter }]] : [];
+    })),
   });
   const layout = layoutReceipt(receipt, width);
   return { receipt, layout, text: plainText(layout) };

@@ -237,7 +237,9 @@ export async function createSale(ctx: ServiceContext, request: SaleRequest): Pro
     return first;
   }
   const plan = await beforeGiftCards(() => checkAndPlan());
-  const gift = await giftPaymentStatements(scope, principal, gifts, giftResults, { id: saleId, receiptNumber: body.receiptNumber, storeId: plan.sale.storeId, currency: plan.sale.currency }, now);
+  const gift = await giftPaymentStatements(scope, principal, gifts, giftResults, {
+    id: saleId, receiptNumber: body.receiptNumber, storeId: plan.sale.storeId, currency: plan.sale.currency, paymentIds: plan.answer.payments.map((p) => p.id),
+  }, now);
   const register = plan.register;
   const store = plan.store;
   try {
