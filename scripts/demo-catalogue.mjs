@@ -1,7 +1,7 @@
 /**
  * The demo catalogue, loaded through the API by `npm run dev` after the demo tenant exists: departments, VAT
  * 25 / 12 / 6 % (Swedish moms), 50+ products with EAN-13 barcodes, a supplier, a store price override in
- * S002, a special running now, and the SWISH tender (CASH and CARD come with every new tenant).
+ * S002, a special running now, the SWISH and GIFT tenders (CASH and CARD come with every new tenant), and a gift card.
  */
 
 /** EAN-13 with its check digit, from a 12-digit body (735 = GS1 Sweden). */
@@ -83,11 +83,17 @@ export async function seedCatalogue(call, token, log = console.log) {
     },
   });
   await call("POST", "/api/v1/tenders", { token, body: { code: "SWISH", name: "Swish", kind: "mobile", sortOrder: 2 } });
+  // Gift cards are paid with a tender of kind gift_card; a demo card with 500 kr on it (its id makes a rerun a retry).
+  await call("POST", "/api/v1/tenders", { token, body: { code: "GIFT", name: "Presentkort", kind: "gift_card", sortOrder: 3 } });
+  await call("POST", "/api/v1/gift-cards", {
+    token,
+    body: { id: "6f1c2a9e-0000-4000-8000-000000000001", codes: [{ kind: "PHYSICAL", code: "DEMO-GIFT-0001", pin: "2468" }], initialAmount: 50000, reference: "Demo card" },
+  });
   // A Swedish shop's receipts say Kontant and Kort.
   const tenders = (await call("GET", "/api/v1/tenders?pageSize=200", { token })).data;
   for (const [code, name] of [["CASH", "Kontant"], ["CARD", "Kort"]]) {
     const tender = tenders.find((t) => t.code === code);
     if (tender) await call("PUT", `/api/v1/tenders/${tender.id}`, { token, body: { name, version: tender.version } });
   }
-  log("demo: supplier, S002 price for Kaffe bryggt (39 kr), special on buns, tenders SWISH, Kontant and Kort");
+  log("demo: supplier, S002 price for Kaffe bryggt (39 kr), special on buns, tenders SWISH, GIFT, Kontant and Kort, gift card DEMO-GIFT-0001 (PIN 2468, 500 kr)");
 }
