@@ -136,18 +136,24 @@ export async function listGiftCards(ctx: PrincipalContext, q: GiftCardListQuery)
   return { items: rows.map((r) => cardDto(r, codeRows)), total: total?.total ?? 0, page: q.page, pageSize: q.pageSize };
 }
 
-/** A card's transactions, newest first (404 for a card that is not the tenant's). */
-export async function listGiftCardTransactions(ctx: PrincipalContext, cardId: string, q: PageQuery) {
+/** A card's transactions, newest first, `skip` then at most `first` of them, and how many it has (404 for a card that is not the tenant's). */
+export async function readGiftCardTransactions(ctx: PrincipalContext, cardId: string, q: { skip: number; first: number }) {
   requirePermission(ctx, "giftcards.view");
   const { scope } = ctx;
   const where = scope.where(giftCardTransactions, eq(giftCardTransactions.cardId, cardId));
   const [cardRows, [total], rows] = (await scope.db.batch([
     scope.db.select({ id: giftCards.id }).from(giftCards).where(scope.where(giftCards, eq(giftCards.id, cardId), isNull(giftCards.deletedAt))),
     scope.db.select({ total: count() }).from(giftCardTransactions).where(where),
-    scope.db.select().from(giftCardTransactions).where(where).orderBy(desc(giftCardTransactions.createdAt), desc(giftCardTransactions.id)).limit(q.pageSize).offset((q.page - 1) * q.pageSize),
+    scope.db.select().from(giftCardTransactions).where(where).orderBy(desc(giftCardTransactions.createdAt), desc(giftCardTransactions.id)).limit(q.first).offset(q.skip),
   ])) as unknown as [{ id: string }[], [{ total: number }], TransactionRow[]];
   if (!cardRows[0]) throw notFound("Gift card");
-  return { items: rows.map(transactionDto), total: total?.total ?? 0, page: q.page, pageSize: q.pageSize };
+  return { items: rows.map(transactionDto), total: total?.total ?? 0 };
+}
+
+/** The same, a page at a time (REST). */
+export async function listGiftCardTransactions(ctx: PrincipalContext, cardId: string, q: PageQuery) {
+  const { items, total } = await readGiftCardTransactions(ctx, cardId, { skip: (q.page - 1) * q.pageSize, first: q.pageSize });
+  return { items, total, page: q.page, pageSize: q.pageSize };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import "./modules/catalogue";
 import "./modules/catalogue-display";
 import "./modules/customers";
 import "./modules/purchases";
+import "./modules/giftcards";
 import "./modules/sales";
 import "./modules/serial-lots";
 import "./modules/stock";
