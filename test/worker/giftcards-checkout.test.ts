@@ -135,6 +135,27 @@ describe("a gift card as a tender at the till", () => {
     expect((await stored(c.id)).balance).toBe(10000);
   });
 
+  it("counts a till's wrong PINs like any other: after five for a card even the right PIN waits", async () => {
+    const c = await card(10000);
+    for (let i = 0; i < 5; i++) expect((await sell(s, await basket(coffeeAndBun(), 1000, { code: c.code, pin: `246${i}` }))).status).toBe(404);
+    const locked = await sell(s, await basket(coffeeAndBun(), 1000, { code: c.code, pin: "1357" }));
+    expect(locked.status).toBe(429);
+    expect(locked.json.code).toBe("TOO_MANY_ATTEMPTS");
+    expect((await stored(c.id)).balance).toBe(10000);
+  });
+
+  it("gives a right PIN's attempt back even when the sale is refused for something else", async () => {
+    const c = await card(1000);
+    for (let i = 0; i < 8; i++) {
+      const body = await basket(coffeeAndBun(), 500, { code: c.code, pin: "1357" });
+      body.grandTotal += 1;
+      expect((await sell(s, body)).json.code).toBe("SALE_MISMATCH");
+    }
+    for (let i = 0; i < 8; i++) expect((await sell(s, await basket(coffeeAndBun(), 2000, { code: c.code, pin: "1357" }))).json.code).toBe("INSUFFICIENT_FUNDS");
+    expect((await sell(s, await basket(coffeeAndBun(), 500, { code: c.code, pin: "1357" }))).status).toBe(201);
+    expect((await stored(c.id)).balance).toBe(500);
+  });
+
   it("refuses gift card payments that do not hold together", async () => {
     const c = await card(10000);
     const noCard = await basket(coffeeAndBun(), 1000, { code: c.code, pin: "1357" });

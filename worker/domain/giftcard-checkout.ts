@@ -65,11 +65,12 @@ export interface GiftSale {
 /**
  * Check the sale's gift card payments (the code and PIN, the permission, the card's currency, state and funds)
  * and make their statements for the sale's batch. 404 GIFT_CARD_NOT_FOUND alike for any code or PIN that is not
- * right (`payments.N.giftCard`); once every PIN is right, any other refusal gives the attempts back.
+ * right (`payments.N.giftCard`); once every PIN is right, any other refusal gives the attempts back (`refunds`,
+ * which the batch carries too, are for the caller to commit when the batch fails).
  */
 export async function giftPaymentStatements(
   scope: TenantScope, principal: Principal, payments: GiftPayment[], results: unknown[][], sale: GiftSale, now: number,
-): Promise<{ statements: Statement[]; uses: GiftUse[] }> {
+): Promise<{ statements: Statement[]; uses: GiftUse[]; refunds: Statement[] }> {
   const found: Presented[] = [];
   for (const [i, payment] of payments.entries()) {
     found.push(await verifyPresentation(scope, principal, payment.presented, resultsOf(results, i), now, `payments.${payment.index}.giftCard`));
@@ -86,7 +87,7 @@ export async function giftPaymentStatements(
         paymentId: sale.paymentIds[use.index] ?? null, codeId: found[i]!.code.id, actorType: principal.kind, actorId: principal.actorId, createdAt: now, expiresAt: null, settledAt: null, settledBy: null,
       }, true),
     ]);
-    return { statements: [...refunds, ...statements], uses };
+    return { statements: [...refunds, ...statements], uses, refunds };
   } catch (error) {
     if (error instanceof DomainError && refunds.length) await commit(scope.db, refunds);
     throw error;

@@ -245,6 +245,8 @@ export async function createSale(ctx: ServiceContext, request: SaleRequest): Pro
   try {
     await commit(scope.db, [...plan.statements, ...gift.statements]);
   } catch (error) {
+    // The cards' PINs were right: their attempts are given back, whatever stopped the sale.
+    if (gift.refunds.length) await commit(scope.db, gift.refunds);
     if (isWriteGuardFailure(error, "session_open")) throw conflict("REGISTER_NOT_OPEN", `Register ${register.code}'s session closed before the sale was written`);
     if (isWriteGuardFailure(error, "return_limit")) throw conflict("RETURN_EXCEEDS_SOLD", "Another return took these items back meanwhile: a line cannot be returned beyond what was sold");
     if (isRace(error)) return replayAfterRace<Sale>(scope, request.idempotency ? await raceKey(scope, request.idempotency, byId) : byId);
