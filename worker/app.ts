@@ -8,6 +8,7 @@ import { notFoundRoute, onError } from "./http/on-error";
 import { requestContext } from "./http/request-context";
 import { mountRoutes } from "./http/route";
 import { mountOAuth } from "./oauth";
+import { graphiqlPage } from "./graphql/graphiql";
 import { openApiDocument } from "./openapi/document";
 import { v1Routes } from "./rest/v1";
 import { graphqlHandler } from "./graphql/yoga";
@@ -45,6 +46,8 @@ app.get("/.well-known/jwks.json", async (c) => {
   return c.json({ keys: [publicJwk] });
 });
 
+// A browser's GET of the GraphQL endpoint gets GraphiQL (static assets, below); GraphQL requests go on past it.
+app.get("/graphql", graphiqlPage);
 app.on(["GET", "POST"], "/graphql", graphqlHandler);
 mountOAuth(app);
 
@@ -52,14 +55,16 @@ export const routeTable = mountRoutes(app, "/api/v1", v1Routes);
 
 let openApi: ReturnType<typeof openApiDocument> | undefined;
 app.get("/api/v1/openapi.json", (c) => c.json((openApi ??= openApiDocument(routeTable))));
-// The reference UI is static assets (worker/assets/docs), answered before the Worker runs; a /docs request that
-// reaches the Worker anyway (a path with no file, or a caller that bypasses the asset router) is handed to them.
-const docsAsset: Handler<AppEnv> = async (c) => {
+// The reference UI and GraphiQL are static assets (worker/assets/docs, worker/assets/graphiql), answered before the
+// Worker runs; a request for them that reaches the Worker anyway (a path with no file, or a caller that bypasses the
+// asset router) is handed to them.
+const staticAsset: Handler<AppEnv> = async (c) => {
   const response = await c.env.ASSETS.fetch(c.req.raw);
   return response.status === 404 ? notFoundRoute(c) : response;
 };
-app.get("/docs", docsAsset);
-app.get("/docs/*", docsAsset);
+app.get("/docs", staticAsset);
+app.get("/docs/*", staticAsset);
+app.get("/graphiql/*", staticAsset);
 
 app.notFound(notFoundRoute);
 app.onError(onError);
