@@ -21,9 +21,13 @@ function fetcherFor(token) {
   });
 }
 
-const DEFAULT_QUERY = `# Edge POS GraphQL API.
-# Paste a bearer token in the bar above: a user's from POST /api/v1/auth/login, or an API client's from
-# POST /oauth/token. The Docs pane on the left lists every query with its description.
+const DEFAULT_QUERY = `# Edge POS GraphQL API
+#
+# Paste a bearer token in the bar above:
+#   a user's from POST /api/v1/auth/login, or
+#   an API client's from POST /oauth/token.
+# The Docs pane lists every query and type
+# with its description.
 `;
 
 const app = ReactDOM.createRoot(root);
