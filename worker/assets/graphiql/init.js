@@ -9,13 +9,21 @@ const state = document.getElementById("token-state");
 
 const storedToken = () => sessionStorage.getItem(TOKEN_KEY) ?? "";
 
+// Every operation needs a token, so without one GraphiQL is told so instead of asking the server.
+const NO_TOKEN = () =>
+  new Response(
+    JSON.stringify({ errors: [{ message: "No token: paste a bearer token in the bar above", extensions: { code: "NOT_AUTHENTICATED" } }] }),
+    { status: 401, headers: { "Content-Type": "application/json" } },
+  );
+
 function fetcherFor(token) {
   return GraphiQL.createFetcher({
     url: root.dataset.endpoint,
     // A header typed in GraphiQL's own Headers tab wins over the token field.
-    fetch: (url, init) => {
+    fetch: async (url, init) => {
       const headers = new Headers(init.headers);
       if (token && !headers.has("Authorization")) headers.set("Authorization", `Bearer ${token}`);
+      if (!headers.has("Authorization")) return NO_TOKEN();
       return fetch(url, { ...init, headers });
     },
   });
@@ -23,11 +31,10 @@ function fetcherFor(token) {
 
 const DEFAULT_QUERY = `# Edge POS GraphQL API
 #
-# Paste a bearer token in the bar above:
-#   a user's from POST /api/v1/auth/login, or
-#   an API client's from POST /oauth/token.
-# The Docs pane lists every query and type
-# with its description.
+# Paste a bearer token above:
+#   a user's: POST /api/v1/auth/login
+#   a client's: POST /oauth/token
+# Docs (left) describes every query.
 `;
 
 const app = ReactDOM.createRoot(root);
@@ -39,13 +46,21 @@ function render() {
     React.createElement(GraphiQL, {
       fetcher: fetcherFor(token),
       defaultQuery: DEFAULT_QUERY,
-      visiblePlugin: "Documentation Explorer",
       isHeadersEditorEnabled: true,
       shouldPersistHeaders: false,
       showPersistHeadersSettings: false,
     }),
   );
 }
+
+// Open the Docs pane once GraphiQL is on the page. (graphiql 4's visiblePlugin prop marks the pane open but leaves
+// it collapsed, so its own sidebar button does it, as a click would.)
+new MutationObserver((_, observer) => {
+  const show = root.querySelector('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]');
+  if (!show) return;
+  observer.disconnect();
+  show.click();
+}).observe(root, { childList: true, subtree: true });
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
