@@ -20,15 +20,15 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const npx = (args, options = {}) => execFileSync("npx", args, { cwd: ROOT, env: { ...process.env, CI: "true" }, ...options });
 
 /** The page the bench reads: every product of its tenant, with what an integrator syncing a catalogue needs. */
-export const PRODUCT_PAGE_QUERY = `query ProductPage($first: Int!) {
+export const PRODUCT_PAGE_QUERY = `query ProductPage($first: Int) {
   product(first: $first) {
     hasMoreResults
     items {
       id sku name sellPrice
-      productGroup { id name }
-      taxes { id name rateMillionths }
-      prices { locationId price }
-      stock { locationId quantity }
+      group { id name }
+      taxes { name rate rateMillionths isCompound }
+      prices { price location { code } }
+      stock { quantity location { code } }
     }
   }
 }`;
