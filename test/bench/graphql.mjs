@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { TEST_SECRETS } from "../fixtures/secrets.mjs";
@@ -172,7 +172,8 @@ async function productPage(call, token) {
  * the benches after this one use.
  */
 export async function benchGraphql({ base, call, measure, load, server, devArgs }) {
-  console.log("\nGraphQL\n");
+  // Timings scale with whatever else the machine runs: say how busy it was.
+  console.log(`\nGraphQL (load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs at the start)\n`);
   benchBundle();
   benchStartupProfile();
 
