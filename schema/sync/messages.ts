@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BRIDGE_CLIENT_TYPES, BridgeStatus, BridgeStatusRelay, JobAck, JobMessage, JobStatus, Scan, ScanRelay } from "./bridge-messages";
 
 /**
  * The store hub's socket protocol (GET /api/v1/sync/ws): JSON text messages, each `{ v, type, ... }`. Defined once
@@ -11,7 +12,10 @@ import { z } from "zod";
  *
  * Version: `v` is the protocol's major version; a message of another version closes the socket (4002). New message
  * types are added to the unions below; a receiver closes the socket on a type it does not know (4001), so a new
- * type is only sent to a client that announced it understands it (a later `hello` field), never silently.
+ * type is only sent to a client that announced it understands it (hello's `features`), never silently.
+ *
+ * The store bridge's messages (jobs, their acknowledgements and outcomes, device status, scans) are defined in
+ * bridge-messages.ts and join the unions here.
  */
 export const SYNC_PROTOCOL_VERSION = 1 as const;
 
@@ -52,12 +56,17 @@ export const Hello = z.strictObject({
   lastSeq: Seq.nullable(),
   /** Free text for logs and the dashboard (app name and version). */
   agent: z.string().max(100).optional(),
+  /**
+   * The message types beyond this file's that the client understands (FEATURES of bridge-messages.ts): a bridge
+   * says ["jobs"], a till e.g. ["job.status", "bridge.status", "scan"]. Names the hub does not know are ignored.
+   */
+  features: z.array(z.string().min(1).max(40)).max(16).optional(),
 });
 
 export const Ping = z.strictObject({ v: version, type: z.literal("ping") });
 
-/** Every message a client may send. The bridge's job acknowledgements and status reports join this union. */
-export const ClientMessage = z.discriminatedUnion("type", [Hello, Ping]);
+/** Every message a client may send: the sync messages, and the bridge's acknowledgements, outcomes, status and scans. */
+export const ClientMessage = z.discriminatedUnion("type", [Hello, Ping, JobAck, JobStatus, BridgeStatus, Scan]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 // Hub → client
@@ -99,15 +108,9 @@ export const Pong = z.object({ v: version, type: z.literal("pong") });
 /** Said just before the hub closes a socket for cause (the close code and reason say the same). */
 export const ErrorMessage = z.object({ v: version, type: z.literal("error"), code: z.string(), message: z.string() });
 
-/** Every message the hub may send. The bridge's jobs join this union. */
-export const ServerMessage = z.discriminatedUnion("type", [Welcome, Changed, Behind, Pong, ErrorMessage]);
+/** Every message the hub may send: the sync messages, jobs to a bridge, and job states, bridge status and scans to tills. */
+export const ServerMessage = z.discriminatedUnion("type", [Welcome, Changed, Behind, Pong, ErrorMessage, JobMessage, JobStatus, BridgeStatusRelay, ScanRelay]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
-
-/**
- * Types reserved for the store bridge (issue 10): jobs routed by the hub, their acknowledgements and outcomes,
- * the bridge's device status and scans. Not served yet: a client that sends one gets 4001 like any unknown type.
- */
-export const RESERVED_MESSAGE_TYPES = ["job", "job.ack", "job.status", "bridge.status", "scan"] as const;
 
 /**
  * Close codes (RFC 6455 leaves 4000–4999 to applications). A client should reconnect (with backoff) after 4010
@@ -116,12 +119,14 @@ export const RESERVED_MESSAGE_TYPES = ["job", "job.ack", "job.status", "bridge.s
 export const SYNC_CLOSE = {
   /** Not JSON, not an object with `v` and `type`, a binary frame, or a known type with wrong fields. */
   MALFORMED: 4000,
-  /** A `type` this protocol version does not know (or one reserved and not served yet). */
+  /** A `type` this protocol version does not know (or one only the hub sends, such as `job`). */
   UNKNOWN_TYPE: 4001,
   /** A `v` other than SYNC_PROTOCOL_VERSION. */
   UNSUPPORTED_VERSION: 4002,
   /** A message before `hello`, or a second `hello`. */
   OUT_OF_ORDER: 4003,
+  /** A message this kind of client may not send: the bridge's messages from anything but a bridge. */
+  NOT_ALLOWED: 4004,
   /** A message longer than MAX_MESSAGE_CHARS. */
   TOO_BIG: 4009,
   /** The socket's device was revoked, its session ended, or its store deactivated. */
@@ -137,8 +142,13 @@ export interface ParseFailure {
 
 const KNOWN_CLIENT_TYPES = new Set<string>(ClientMessage.options.map((o) => o.shape.type.value));
 
-/** Read a client's message: the message, or why the socket must close (with which code). */
-export function parseClientMessage(data: string | ArrayBuffer): { ok: true; message: ClientMessage } | { ok: false; failure: ParseFailure } {
+const BRIDGE_TYPES = new Set<string>(BRIDGE_CLIENT_TYPES);
+
+/**
+ * Read a client's message: the message, or why the socket must close (with which code). `sender` is the kind of
+ * client the socket belongs to: the bridge's messages from any other kind are refused (4004), well-formed or not.
+ */
+export function parseClientMessage(data: string | ArrayBuffer, sender?: SocketClientKind): { ok: true; message: ClientMessage } | { ok: false; failure: ParseFailure } {
   const fail = (code: SyncCloseCode, reason: string) => ({ ok: false as const, failure: { code, reason } });
   if (typeof data !== "string") return fail(SYNC_CLOSE.MALFORMED, "binary frames are not part of the protocol; send JSON text");
   if (data.length > MAX_MESSAGE_CHARS) return fail(SYNC_CLOSE.TOO_BIG, `message longer than ${MAX_MESSAGE_CHARS} characters`);
@@ -152,9 +162,9 @@ export function parseClientMessage(data: string | ArrayBuffer): { ok: true; mess
   const { v, type } = value as { v?: unknown; type?: unknown };
   if (typeof type !== "string") return fail(SYNC_CLOSE.MALFORMED, "a message needs a string `type`");
   if (v !== SYNC_PROTOCOL_VERSION) return fail(SYNC_CLOSE.UNSUPPORTED_VERSION, `unsupported protocol version ${short(JSON.stringify(v) ?? "none")}; this hub speaks v1`);
-  if (!KNOWN_CLIENT_TYPES.has(type)) {
-    const reserved = (RESERVED_MESSAGE_TYPES as readonly string[]).includes(type);
-    return fail(SYNC_CLOSE.UNKNOWN_TYPE, reserved ? `message type ${type} is reserved and not served yet` : `unknown message type ${short(type)}`);
+  if (!KNOWN_CLIENT_TYPES.has(type)) return fail(SYNC_CLOSE.UNKNOWN_TYPE, `unknown message type ${short(type)}`);
+  if (sender !== undefined && sender !== "bridge" && BRIDGE_TYPES.has(type)) {
+    return fail(SYNC_CLOSE.NOT_ALLOWED, `${type} is sent only by the store's bridge, not by a ${sender} device`);
   }
   const parsed = ClientMessage.safeParse(value);
   if (!parsed.success) {

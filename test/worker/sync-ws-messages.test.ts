@@ -16,7 +16,8 @@ describe("schema/sync messages", () => {
     expect(code("null")).toBe(SYNC_CLOSE.MALFORMED);
     expect(code('{"v":"1","type":"hello","lastSeq":0}')).toBe(SYNC_CLOSE.UNSUPPORTED_VERSION);
     expect(code('{"type":"hello","lastSeq":0}')).toBe(SYNC_CLOSE.UNSUPPORTED_VERSION);
-    expect(code('{"v":1,"type":"scan"}')).toBe(SYNC_CLOSE.UNKNOWN_TYPE);
+    expect(code('{"v":1,"type":"scan"}')).toBe(SYNC_CLOSE.MALFORMED);
+    expect(code('{"v":1,"type":"job"}')).toBe(SYNC_CLOSE.UNKNOWN_TYPE);
     expect(code('{"v":1,"type":"__proto__"}')).toBe(SYNC_CLOSE.UNKNOWN_TYPE);
   });
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import {
   parseClientMessage, serverMessage, short, SOCKET_CLIENT_KINDS, SYNC_CLOSE, SYNC_PING, SYNC_PONG, SYNC_PROTOCOL_VERSION,
-  SYNC_SUBPROTOCOL, type ClientMessage, type PresenceEntry, type PresenceSummary, type ServerMessage, type SyncCloseCode,
+  SYNC_SUBPROTOCOL, type ClientMessage, type ParseFailure, type PresenceEntry, type PresenceSummary, type ServerMessage, type SyncCloseCode,
 } from "../../schema/sync/messages";
 
 /**
@@ -29,11 +29,29 @@ export type SocketIdentity = z.infer<typeof SocketIdentity>;
 /** The header the Worker passes the identity in when it hands an upgrade to the hub. */
 export const SOCKET_IDENTITY_HEADER = "X-Hub-Socket-Identity";
 
-interface SocketAttachment extends SocketIdentity {
+export interface SocketAttachment extends SocketIdentity {
+  /** This socket's own id (a device may hold several sockets): what a job sent on it remembers. */
+  socketId: string;
   connectedAt: number;
   /** When the client said hello (null until then), and the seq it said it had. */
   helloAt: number | null;
   lastSeq: number | null;
+  /** The bridge protocol's messages the client said it understands (hello's `features`). */
+  features: string[];
+}
+
+/** A bridge message from a bridge that said hello. */
+export type BridgeClientMessage = Exclude<ClientMessage, { type: "hello" | "ping" }>;
+
+/**
+ * What the hub does beyond the sync messages (the bridge relay, hub-relay.ts): told of every socket that said
+ * hello (after its welcome), of every bridge message, and of every socket that closed. A message it refuses
+ * answers the close code and reason.
+ */
+export interface SocketListener {
+  helloed(ws: WebSocket, attachment: SocketAttachment): void;
+  message(ws: WebSocket, attachment: SocketAttachment, message: BridgeClientMessage): ParseFailure | undefined;
+  closed(attachment: SocketAttachment): void;
 }
 
 /** Tags a socket is accepted with: its kind (register, bridge, store, sync) and its device. */
@@ -60,7 +78,7 @@ export class HubSockets {
   private checkedAt = 0;
   private pending: number | undefined;
 
-  constructor(private readonly ctx: DurableObjectState, private readonly db: () => D1Database) {
+  constructor(private readonly ctx: DurableObjectState, private readonly db: () => D1Database, private readonly listener: SocketListener) {
     // Answered by the runtime without waking the hub: a heartbeat costs nothing.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(SYNC_PING, SYNC_PONG));
   }
@@ -73,7 +91,7 @@ export class HubSockets {
     const { 0: client, 1: server } = new WebSocketPair();
     const now = Date.now();
     this.ctx.acceptWebSocket(server, [identity.data.kind, deviceTag(identity.data.deviceId)]);
-    server.serializeAttachment({ ...identity.data, connectedAt: now, helloAt: null, lastSeq: null } satisfies SocketAttachment);
+    server.serializeAttachment({ ...identity.data, socketId: crypto.randomUUID(), connectedAt: now, helloAt: null, lastSeq: null, features: [] } satisfies SocketAttachment);
     this.ctx.waitUntil(this.touch([identity.data.deviceId], now));
     const headers = new Headers();
     if (request.headers.get("Sec-WebSocket-Protocol")?.split(",").some((p) => p.trim() === SYNC_SUBPROTOCOL)) {
@@ -84,10 +102,10 @@ export class HubSockets {
 
   /** A client's message: validated; anything wrong closes that socket only, with its code. */
   async message(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    const parsed = parseClientMessage(data);
-    if (!parsed.ok) return this.refuse(ws, parsed.failure.code, parsed.failure.reason);
     const attachment = attachmentOf(ws);
     if (!attachment) return this.refuse(ws, SYNC_CLOSE.MALFORMED, "socket without identity");
+    const parsed = parseClientMessage(data, attachment.kind);
+    if (!parsed.ok) return this.refuse(ws, parsed.failure.code, parsed.failure.reason);
     try {
       await this.handle(ws, attachment, parsed.message);
     } catch (error) {
@@ -103,11 +121,22 @@ export class HubSockets {
         return send(ws, { v: SYNC_PROTOCOL_VERSION, type: "pong" });
       case "hello": {
         if (attachment.helloAt !== null) return this.refuse(ws, SYNC_CLOSE.OUT_OF_ORDER, "hello was already said on this socket");
-        const next: SocketAttachment = { ...attachment, helloAt: Date.now(), lastSeq: message.lastSeq };
-        ws.serializeAttachment(next);
+        const said: SocketAttachment = { ...attachment, helloAt: Date.now(), lastSeq: message.lastSeq };
+        ws.serializeAttachment(said);
         const seq = await this.newestSeq(attachment);
         send(ws, { v: SYNC_PROTOCOL_VERSION, type: "welcome", seq, presence: this.summary() });
         if (attachment.kind !== "bridge" && (message.lastSeq ?? 0) < seq) send(ws, { v: SYNC_PROTOCOL_VERSION, type: "behind", seq });
+        // Its features count from here, after the welcome, and in the same step as the listener's: a job queued
+        // while the welcome was read reaches a bridge only after what it was sent before and never acked.
+        const next: SocketAttachment = { ...said, features: [...new Set(message.features ?? [])] };
+        ws.serializeAttachment(next);
+        this.listener.helloed(ws, next);
+        return;
+      }
+      default: {
+        if (attachment.helloAt === null) return this.refuse(ws, SYNC_CLOSE.OUT_OF_ORDER, `${message.type} before hello: say hello first`);
+        const failure = this.listener.message(ws, attachment, message);
+        if (failure) this.refuse(ws, failure.code, failure.reason);
         return;
       }
     }
@@ -120,7 +149,13 @@ export class HubSockets {
       // Complete the closing handshake (a no-op where the runtime already answered the close).
       ws.close(code >= 3000 && code < 5000 ? code : 1000, "closed");
     } catch {}
-    if (attachment) await this.touch([attachment.deviceId], Date.now());
+    if (!attachment) return;
+    try {
+      this.listener.closed(attachment);
+    } catch (error) {
+      console.error("hub: socket close not handled", error);
+    }
+    await this.touch([attachment.deviceId], Date.now());
   }
 
   /**
@@ -263,14 +298,25 @@ function parseJson(text: string | null): unknown {
   }
 }
 
-function attachmentOf(ws: WebSocket): SocketAttachment | null {
+export function attachmentOf(ws: WebSocket): SocketAttachment | null {
   try {
-    return (ws.deserializeAttachment() as SocketAttachment | null) ?? null;
+    const attachment = (ws.deserializeAttachment() as SocketAttachment | null) ?? null;
+    // A socket accepted before the bridge protocol has no socket id or features: it takes none of its messages.
+    return attachment && { ...attachment, socketId: attachment.socketId ?? `legacy:${attachment.deviceId}:${attachment.connectedAt}`, features: attachment.features ?? [] };
   } catch {
     return null;
   }
 }
 
-function send(ws: WebSocket, message: ServerMessage): void {
+/** The hub's open sockets that said hello, with who they are. */
+export function helloedSockets(ctx: DurableObjectState, tag?: string): { ws: WebSocket; a: SocketAttachment }[] {
+  return ctx.getWebSockets(tag).flatMap((ws) => {
+    if (ws.readyState !== WebSocket.OPEN) return [];
+    const a = attachmentOf(ws);
+    return a && a.helloAt !== null ? [{ ws, a }] : [];
+  });
+}
+
+export function send(ws: WebSocket, message: ServerMessage): void {
   ws.send(serverMessage(message));
 }

@@ -1,3 +1,5 @@
+import { PRINT_JOB_TABLES } from "./hub-jobs";
+
 /**
  * What the hub keeps in its own SQLite storage, per register of its store: the open session, the last Z number
  * and the grand total after it. D1 is the system of record: the hub writes D1 first and its own storage after, so
@@ -14,6 +16,7 @@ export interface RegisterState {
 
 /** The storage's layout version: a new layout bumps it and says how to get there in `MIGRATIONS`. */
 const MIGRATIONS: string[][] = [
+  // 1: the hub's identity and its copy of the registers
   [
     "CREATE TABLE hub_identity (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     `CREATE TABLE register_state (
@@ -24,6 +27,8 @@ const MIGRATIONS: string[][] = [
       synced_at INTEGER NOT NULL
     )`,
   ],
+  // 2: the print-job queue and the bridges' latest status (hub-jobs.ts)
+  PRINT_JOB_TABLES,
 ];
 
 type StateRow = { register_id: string; open_session_id: string | null; last_z_number: number; grand_total: number };

@@ -13,11 +13,16 @@ import { applyPush, type PushCommand } from "../domain/sync-push-apply";
 import type { RegisterCopies } from "../domain/sync-push-records";
 import type { Env } from "../env";
 import { D1Meter } from "../http/d1-meter";
-import { DomainError, conflict } from "../domain/errors";
+import { DomainError, conflict, notFound } from "../domain/errors";
 import { SYNC_CLOSE, type PresenceEntry } from "../../schema/sync/messages";
 import { watchChangeFeed } from "../sync/change-watch";
 import { toHubError, type HubCaller, type HubReply } from "./hub-protocol";
 import { HubSockets } from "./hub-sockets";
+import { JobQueue } from "./hub-jobs";
+import { BridgeRelay } from "./hub-relay";
+import { printJobDto, type CreateJobCommand, type HubBridge, type JobCaller, type ReprintCommand } from "../domain/print-jobs";
+import type { PrintJob, PrintJobQuery } from "../../schema/contracts/print-jobs";
+import type { Page } from "../db/paging";
 import { HubState, type RegisterState } from "./hub-state";
 import { SerialQueue } from "./serial-queue";
 
@@ -27,8 +32,8 @@ export { storeHub } from "./hub-client";
 const CLOSE_ATTEMPTS = 5;
 
 /**
- * The store's hub: one Durable Object per store, the authority for the store's register sessions (and, later,
- * its live sockets and the bridge's job queue). Reached by RPC from the Worker through `storeHub()`.
+ * The store's hub: one Durable Object per store, the authority for the store's register sessions, its live
+ * sockets and the bridge's print-job queue. Reached by RPC from the Worker through `storeHub()`.
  *
  * Every command (open, close, cash event) runs in one queue per store, so the store's session changes happen one
  * at a time: a D1 call does not hold the input gate, so without the queue two opens could both read "closed" and
@@ -40,11 +45,15 @@ export class StoreHub extends DurableObject<Env> {
   private readonly queue = new SerialQueue();
   private readonly state: HubState;
   private readonly sockets: HubSockets;
+  private readonly jobs: JobQueue;
+  private readonly relay: BridgeRelay;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.state = new HubState(ctx.storage.sql);
-    this.sockets = new HubSockets(ctx, () => this.env.DB);
+    this.jobs = new JobQueue(ctx.storage);
+    this.relay = new BridgeRelay(ctx, this.jobs);
+    this.sockets = new HubSockets(ctx, () => this.env.DB, this.relay);
     // The hub's own writes (sessions, cash events, closes) tell its sockets directly once they commit; they are
     // the store's own rows, nothing for other stores' hubs.
     const told = (seq: number) => this.sockets.committed(seq);
@@ -81,6 +90,56 @@ export class StoreHub extends DurableObject<Env> {
   /** Which tills, bridges and sync clients are connected, and since when. */
   async presence(): Promise<PresenceEntry[]> {
     return this.sockets.presence();
+  }
+
+  /** Queue a print job (or answer the one its Idempotency-Key made) and hand it to the bridge if one is connected. */
+  async createPrintJob(command: CreateJobCommand): Promise<HubReply<PrintJob>> {
+    return this.answer(command.caller, (now) => {
+      this.jobs.prune(now);
+      const { job, replayed } = this.jobs.create(
+        { printerId: command.printerId, payload: command.payload, userId: command.caller.userId, deviceId: command.caller.deviceId }, now, command.idempotency,
+      );
+      if (!replayed) this.relay.queued(job);
+      return printJobDto(command.caller.storeId, this.jobs.get(job.id)!);
+    });
+  }
+
+  /** A person's reprint of a finished job: a new job (a receipt marked as a copy) naming the old one. */
+  async reprintJob(command: ReprintCommand): Promise<HubReply<PrintJob>> {
+    return this.answer(command.caller, (now) => {
+      this.jobs.prune(now);
+      const { caller } = command;
+      const { job, replayed } = this.jobs.reprint(command.jobId, { userId: caller.userId, deviceId: caller.deviceId, mayRaw: command.mayRaw }, now, command.idempotency);
+      if (!replayed) this.relay.queued(job);
+      return printJobDto(caller.storeId, this.jobs.get(job.id)!);
+    });
+  }
+
+  async printJob(caller: JobCaller, jobId: string): Promise<HubReply<PrintJob>> {
+    return this.answer(caller, () => {
+      const job = this.jobs.get(jobId);
+      if (!job) throw notFound("Print job");
+      return printJobDto(caller.storeId, job);
+    });
+  }
+
+  async printJobs(caller: JobCaller, query: PrintJobQuery): Promise<HubReply<Page<PrintJob>>> {
+    return this.answer(caller, () => {
+      const { items, total } = this.jobs.page(query.page, query.pageSize, query.state);
+      return { items: items.map((j) => printJobDto(caller.storeId, j)), total, page: query.page, pageSize: query.pageSize };
+    });
+  }
+
+  /** The bridges the hub knows: connected now, or that reported their devices. */
+  async bridges(caller: JobCaller): Promise<HubReply<HubBridge[]>> {
+    return this.answer(caller, () => {
+      const online = this.relay.onlineBridges();
+      const statuses = new Map(this.jobs.bridgeStatuses().map((s) => [s.bridgeId, s]));
+      return [...new Set([...online.keys(), ...statuses.keys()])].map((bridgeId) => {
+        const status = statuses.get(bridgeId);
+        return { bridgeId, online: online.has(bridgeId), connectedAt: online.get(bridgeId) ?? null, status: status ? { devices: status.devices, at: status.at } : null };
+      });
+    });
   }
 
   /** Answers the hub's identity: a liveness probe for tests and tools. */
@@ -185,6 +244,21 @@ export class StoreHub extends DurableObject<Env> {
     const state = registerStateFrom(registerId, [open, lastZ]);
     this.state.put(state, Date.now());
     return state;
+  }
+
+  /**
+   * Answer a print-job call: synchronous on the hub's own storage (no D1, so no queue is needed: nothing else runs
+   * in between), a refusal as data.
+   */
+  private answer<T>(caller: { tenantId: string; storeId: string }, run: (now: number) => T): HubReply<T> {
+    const d1 = { count: 0, durationMs: 0 };
+    try {
+      this.state.claim(caller.tenantId, caller.storeId);
+      return { ok: true, value: run(Date.now()), d1 };
+    } catch (error) {
+      if (error instanceof DomainError) return { ok: false, error: toHubError(error), d1 };
+      throw error;
+    }
   }
 
   /**

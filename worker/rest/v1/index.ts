@@ -7,6 +7,7 @@ import { giftCardRoutes } from "./giftcards";
 import { deviceRoutes } from "./devices";
 import { inventoryRoutes } from "./inventory";
 import { productBannerRoutes, productNoticeRoutes, productSectionRoutes, productSortOptionRoutes } from "./product-display";
+import { printJobRoutes } from "./print-jobs";
 import { productRoutes } from "./products";
 import { purchaseRoutes } from "./purchases";
 import { purchaseOrderRoutes } from "./purchase-orders";
@@ -40,6 +41,7 @@ export const v1Routes = [
   ...storeRoutes,
   ...deviceRoutes,
   ...apiClientRoutes,
+  ...printJobRoutes,
   ...tenantRoutes,
   ...productRoutes,
   ...departmentRoutes,
