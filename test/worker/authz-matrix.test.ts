@@ -68,6 +68,8 @@ const VALID_BODIES: Record<string, unknown> = {
   "PUT /api/v1/gift-cards/:id": { status: "blocked" },
   "POST /api/v1/gift-cards/:id/transactions": { kind: "ADD", amount: 100 },
   "POST /api/v1/gift-cards/:id/transactions/:transactionId/capture": {},
+  "POST /api/v1/stores/:storeId/print-jobs": { kind: "test" },
+  "POST /api/v1/stores/:storeId/drawer-kicks": {},
 };
 
 /**
@@ -217,6 +219,8 @@ describe("authorisation matrix", () => {
       "/api/v1/gift-cards": () => created("/api/v1/gift-cards", { initialAmount: 1000 }),
       "/api/v1/gift-cards/:id/transactions/:transactionId/capture": bGiftCardHold,
       "/api/v1/gift-cards/:id/transactions/:transactionId/cancel": bGiftCardHold,
+      "/api/v1/stores/:storeId/print-jobs/:jobId": async () => ({ storeId: b.storeId, jobId: await created(`/api/v1/stores/${b.storeId}/print-jobs`, { kind: "test" }) }),
+      "/api/v1/stores/:storeId/print-jobs/:jobId/reprint": async () => ({ storeId: b.storeId, jobId: await created(`/api/v1/stores/${b.storeId}/print-jobs`, { kind: "test" }) }),
       "/api/v1/products/:productId/suppliers/:supplierId": async () => {
         const productId = await created("/api/v1/products", { sku: unique(), name: "B's product", sellPrice: 100 });
         const supplierId = await created("/api/v1/suppliers", { name: `Supplier ${unique()}` });
