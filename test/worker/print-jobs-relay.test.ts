@@ -133,6 +133,29 @@ describe("bridge relay: several bridges", () => {
   });
 });
 
+describe("bridge relay: a revoked bridge", () => {
+  it("its unfinished jobs become unknown (a person decides), and jobs for its printer go to the store's other bridge", async () => {
+    const s = await shop();
+    const a = await enrolBridge(s.t);
+    const b = await enrolBridge(s.t);
+    const first = await FakeBridge.connect(a.credential);
+    first.report([printer("front")]);
+    await first.settle();
+    const second = await FakeBridge.connect(b.credential);
+    const held = await newJob(s, { kind: "test", printerId: "front" });
+    await first.received(1);
+    first.ack(held.id);
+    await first.settle();
+
+    expect((await api("POST", `/api/v1/devices/${a.deviceId}/revoke`, { token: s.t.adminToken })).status).toBe(200);
+    expect((await first.socket.waitClosed()).code).toBe(4010);
+    await expect.poll(async () => (await getJob(s, held.id)).json.data).toMatchObject({ state: "unknown", reason: "bridge_revoked" });
+    const next = await newJob(s, { kind: "test", printerId: "front" });
+    expect((await second.received(1))[0].id).toBe(next.id);
+    second.close();
+  });
+});
+
 describe("bridge relay: malformed messages", () => {
   const bad: [string, unknown, number, string][] = [
     ["an ack without a job id", { v: 1, type: "job.ack" }, 4000, "job.ack: jobId: Invalid input: expected string, received undefined"],

@@ -227,6 +227,19 @@ export class JobQueue {
     });
   }
 
+  /**
+   * A bridge was revoked: the hub will never hear of its jobs again. What it was sent and had not finished becomes
+   * unknown (bridge_revoked: a person decides whether to reprint), and its reported printers are forgotten, so
+   * jobs waiting for them go to the store's other bridges. Answers the changed jobs.
+   */
+  forgetBridge(bridgeId: string, now: number): JobRecord[] {
+    return this.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM bridge_status WHERE bridge_id = ?", bridgeId);
+      const held = this.rows("SELECT * FROM print_jobs WHERE bridge_id = ? AND state IN ('sent', 'acked') ORDER BY seq", bridgeId);
+      return held.map((j) => this.end(j.id, "unknown", "bridge_revoked", now));
+    });
+  }
+
   /** Queued jobs too old to send (see the TTLs): failed, reason expired. Answers the changed jobs. */
   expire(now: number): JobRecord[] {
     return this.storage.transactionSync(() => {

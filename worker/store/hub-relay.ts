@@ -98,6 +98,13 @@ export class BridgeRelay implements SocketListener {
     }
   }
 
+  /** A device of the store was revoked: if it was a bridge, its unfinished jobs are unknown and its printers free. */
+  revoked(deviceId: string): void {
+    const now = Date.now();
+    this.tellJobs(this.jobs.forgetBridge(deviceId, now));
+    this.deliver(now);
+  }
+
   /** The bridges connected now (their device ids) and, for each, its oldest socket's connectedAt. */
   onlineBridges(): Map<string, number> {
     const online = new Map<string, number>();

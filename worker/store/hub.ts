@@ -82,9 +82,14 @@ export class StoreHub extends DurableObject<Env> {
     return this.sockets.notify(seq);
   }
 
-  /** A device of this store was revoked: its open sockets close now (4010), not at the next check. Answers how many. */
+  /**
+   * A device of this store was revoked: its open sockets close now (4010), not at the next check, and a bridge's
+   * unfinished jobs become unknown (see JobQueue.forgetBridge). Answers how many sockets.
+   */
   async disconnectDevice(deviceId: string): Promise<number> {
-    return this.sockets.closeDevice(deviceId, SYNC_CLOSE.REVOKED, "this device was revoked or its store deactivated");
+    const closed = this.sockets.closeDevice(deviceId, SYNC_CLOSE.REVOKED, "this device was revoked or its store deactivated");
+    this.relay.revoked(deviceId);
+    return closed;
   }
 
   /** Which tills, bridges and sync clients are connected, and since when. */
