@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, createStore, createTenant, userWith, type TestTenant } from "./helpers";
+import { createClient, clientToken } from "./api-client-fixtures";
 import { gql } from "./graphql-helpers";
 import { saleFromQuote, sell, shop, type Shop } from "./checkout-fixtures";
 
@@ -21,11 +22,13 @@ describe("since & until", () => {
 
   it("pages through every change once, with writes and a delete between pages", async () => {
     const tenant = await createTenant();
+    // The integrator's way in: an API client's client-credentials token.
+    const integrator = await clientToken(await createClient(tenant, ["products.view"]));
     const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => api(method, `/api/v1${path}`, { token: tenant.adminToken, body, headers });
     const made: { id: string; version: number }[] = [];
     for (const name of ["A", "B", "C", "D"]) made.push((await call("POST", "/products", { sku: name, name, sellPrice: 100 })).json.data);
 
-    const page1 = await gql(tenant.adminToken, SYNC, { since: "", first: 2 });
+    const page1 = await gql(integrator, SYNC, { since: "", first: 2 });
     expect(page1.errors).toBeUndefined();
     expect(page1.data.product.items.map((p: any) => p.name)).toEqual(["A", "B"]);
     expect(page1.data.product.hasMoreResults).toBe(true);
@@ -39,7 +42,7 @@ describe("since & until", () => {
     const seen: any[] = [];
     let until = page1.data.product.until as string;
     for (let guard = 0; guard < 10; guard++) {
-      const page = await gql(tenant.adminToken, SYNC, { since: until, first: 2 });
+      const page = await gql(integrator, SYNC, { since: until, first: 2 });
       expect(page.errors).toBeUndefined();
       seen.push(...page.data.product.items);
       until = page.data.product.until;
@@ -50,10 +53,10 @@ describe("since & until", () => {
     expect(seen.find((p) => p.name === "D")).toMatchObject({ deleted: true });
     expect(seen.filter((p) => p.name !== "D").every((p) => p.deleted === false)).toBe(true);
 
-    const empty = await gql(tenant.adminToken, SYNC, { since: until });
+    const empty = await gql(integrator, SYNC, { since: until });
     expect(empty.data.product).toEqual({ items: [], until, hasMoreResults: false });
 
-    const live = await gql(tenant.adminToken, SYNC, { first: 10 });
+    const live = await gql(integrator, SYNC, { first: 10 });
     expect(live.data.product.items.map((p: any) => p.name)).toEqual(["A2", "B", "C2", "E"]);
     expect(live.data.product.until).toBeNull();
   });
