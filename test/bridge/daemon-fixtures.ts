@@ -2,6 +2,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { BridgeConfig } from "../../bridge/config";
+import type { BridgeDependencies } from "../../bridge/daemon";
 import type { Job, JobPayload } from "../../schema/sync/bridge-messages";
 
 let counter = 0;
@@ -27,3 +29,27 @@ export async function until(check: () => boolean, ms = 5000, what = "the conditi
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** A checked config for a bridge with one TCP printer ("front", the default) on `printerPort`. */
+export function bridgeConfig(o: { hubUrl: URL; credential: string; journalDir: string; printerPort?: number; localApiKey?: string; scanners?: BridgeConfig["scanners"] }): BridgeConfig {
+  return {
+    hub: { url: o.hubUrl, credential: o.credential },
+    printers: o.printerPort === undefined ? [] : [{
+      id: "front", name: "Front counter", transport: { type: "tcp", host: "127.0.0.1", port: o.printerPort },
+      profile: { columns: 42, codePage: "cp858", cut: "partial" }, drawer: { pin: 2, onMs: 100, offMs: 100 }, drawerOpenLevel: "high", default: true,
+    }],
+    defaultPrinterId: o.printerPort === undefined ? undefined : "front",
+    scanners: o.scanners ?? [],
+    journalDir: o.journalDir,
+    localApi: o.localApiKey ? { host: "127.0.0.1", port: 0, key: o.localApiKey } : undefined,
+    logLevel: "error",
+    warnings: [],
+  };
+}
+
+/** Short timings for a bridge under test. */
+export const FAST: BridgeDependencies = {
+  printerTimings: { pollIntervalMs: 40, statusTimeoutMs: 300, writeTimeoutMs: 500, backoff: { initialMs: 20, maxMs: 80 } },
+  hub: { backoff: { initialMs: 20, maxMs: 200, stableMs: 60_000 }, pingIntervalMs: 1000, pongTimeoutMs: 500 },
+  runner: { retryDelayMs: 20, recheckMs: 40 },
+};

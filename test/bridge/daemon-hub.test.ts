@@ -1,0 +1,242 @@
+/**
+ * The bridge's socket to the hub, against a small local WebSocket server playing the hub: authentication, hello,
+ * heartbeat, reconnects with backoff, 4010, acknowledgements only after the journal, redelivery, outcomes and
+ * device status.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Bridge } from "../../bridge/daemon";
+import { fullJitterDelay, HubClient, type HubState } from "../../bridge/hub-client";
+import type { Job } from "../../schema/sync/bridge-messages";
+import { FakeTcpPrinter } from "../fakes/tcp-printer";
+import { bridgeConfig, FAST, makeJob, rawText, tempDir, until } from "./daemon-fixtures";
+import { FakeHub } from "./fake-hub";
+
+const CREDENTIAL = "dvc_test-credential-0123456789";
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function hub(): Promise<FakeHub> {
+  const h = await new FakeHub(CREDENTIAL).start();
+  cleanups.push(() => h.stop());
+  return h;
+}
+
+function client(h: FakeHub, overrides: Partial<ConstructorParameters<typeof HubClient>[0]> = {}) {
+  const states: HubState[] = [];
+  const jobs: Job[] = [];
+  const c = new HubClient({
+    url: h.url, credential: CREDENTIAL, agent: "test", backoff: { initialMs: 20, maxMs: 200 }, pingIntervalMs: 1000,
+    onJob: async (job) => void jobs.push(job), ...overrides,
+  });
+  c.on("state", (s) => states.push(s));
+  cleanups.push(() => c.stop());
+  return { c, states, jobs };
+}
+
+describe("full jitter", () => {
+  it("is a random part of the capped exponential step", () => {
+    expect([0, 1, 2, 3, 10].map((n) => fullJitterDelay(n, 1000, 60_000, () => 0.5))).toEqual([500, 1000, 2000, 4000, 30_000]);
+    expect(fullJitterDelay(5, 1000, 60_000, () => 0)).toBe(0);
+    expect(fullJitterDelay(20, 1000, 60_000, () => 0.999)).toBeLessThanOrEqual(60_000);
+  });
+});
+
+describe("the hub client", () => {
+  it("connects with its credential in a header (not the URL), says hello with the jobs feature, and pings", async () => {
+    const h = await hub();
+    const { c, states } = client(h, { pingIntervalMs: 40 });
+    c.start();
+    const hello = await h.next("hello");
+    expect(hello).toEqual({ v: 1, type: "hello", lastSeq: null, agent: "test", features: ["jobs"] });
+    const conn = h.last!;
+    expect(conn.request.url).toBe("/api/v1/sync/ws");
+    expect(conn.request.headers["sec-websocket-protocol"]).toBe("edge-pos.sync.v1");
+    await until(() => c.connected, 2000, "welcome");
+    await until(() => conn.pings.length >= 2, 2000, "two pings");
+    expect(states).toEqual(["connecting", "connected"]);
+  });
+
+  it("sends job.ack only after onJob resolved (the job is journaled), on the socket the job came on", async () => {
+    const h = await hub();
+    let release!: () => void;
+    const journaled = new Promise<void>((r) => (release = r));
+    const { c } = client(h, { onJob: () => journaled });
+    c.start();
+    await until(() => c.connected);
+    const job = makeJob(1);
+    h.last!.sendJob(job);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(h.all("job.ack"), "acknowledged before it was journaled").toEqual([]);
+    release();
+    expect(await h.next("job.ack")).toEqual({ v: 1, type: "job.ack", jobId: job.id });
+  });
+
+  it("does not acknowledge a job that could not be journaled", async () => {
+    const h = await hub();
+    const { c } = client(h, { onJob: () => Promise.reject(new Error("EIO")) });
+    c.start();
+    await until(() => c.connected);
+    h.last!.sendJob(makeJob(1));
+    await new Promise((r) => setTimeout(r, 80));
+    expect(h.all("job.ack")).toEqual([]);
+  });
+
+  it("reconnects after drops with growing delays, and resets them after a connection that lasted", async () => {
+    const h = await hub();
+    const { c } = client(h, { backoff: { initialMs: 40, maxMs: 1000, random: () => 0.5, stableMs: 60_000 } });
+    c.start();
+    for (let i = 0; i < 4; i++) {
+      await until(() => h.connections.length === i + 1 && c.connected, 3000, `connection ${i + 1}`);
+      h.dropAll();
+    }
+    await until(() => h.connections.length === 5, 3000, "connection 5");
+    const gaps = h.connections.slice(1).map((conn, i) => conn.openedAt - h.connections[i]!.openedAt);
+    // Delays of 20, 40, 80, 160 ms (half of 40·2^n): each gap at least its delay, and the last well above the first.
+    [20, 40, 80, 160].forEach((delay, i) => expect(gaps[i]!).toBeGreaterThanOrEqual(delay - 2));
+    expect(gaps[3]!).toBeGreaterThan(gaps[0]! + 100);
+  });
+
+  it("ends a socket whose hub stops answering pings, and connects again", async () => {
+    const h = await hub();
+    const { c } = client(h, { pingIntervalMs: 30, pongTimeoutMs: 60 });
+    c.start();
+    await until(() => c.connected);
+    h.silent = true;
+    await until(() => h.last!.closed, 2000, "the silent socket to be ended");
+    h.silent = false;
+    await until(() => h.connections.length === 2 && c.connected, 3000, "a new socket");
+  });
+
+  it("stops for good on 4010 (revoked)", async () => {
+    const h = await hub();
+    const { c, states } = client(h);
+    c.start();
+    await until(() => c.connected);
+    h.last!.socket.close(4010, "device revoked");
+    await until(() => c.state === "revoked", 2000, "revoked");
+    await new Promise((r) => setTimeout(r, 150));
+    expect(h.connections).toHaveLength(1);
+    expect(states.at(-1)).toBe("revoked");
+  });
+
+  it("stops when the credential is refused (401), keeps trying on other refusals", async () => {
+    const h = await hub();
+    h.refuse = { status: 503, code: "UNAVAILABLE" };
+    const { c } = client(h, { credential: "dvc_wrong" });
+    c.start();
+    await until(() => c.state === "revoked", 2000, "the 401 to stop the client");
+
+    const { c: other } = client(h);
+    other.start();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(other.state).not.toBe("revoked");
+    h.refuse = undefined;
+    await until(() => other.connected, 3000, "a connection once the hub takes sockets again");
+  });
+});
+
+describe("the bridge and its hub", () => {
+  async function bridgeRig() {
+    const h = await hub();
+    const fake = await new FakeTcpPrinter().start();
+    const temp = tempDir();
+    cleanups.push(async () => {
+      await fake.stop();
+      temp.remove();
+    });
+    const start = async () => {
+      const b = await Bridge.start(bridgeConfig({ hubUrl: h.url, credential: CREDENTIAL, journalDir: temp.dir, printerPort: fake.port }), FAST);
+      cleanups.push(() => b.stop());
+      return b;
+    };
+    return { h, fake, dir: temp.dir, start };
+  }
+
+  it("acknowledges a job when it is on disk, prints it, and reports the outcome", async () => {
+    const { h, fake, dir, start } = await bridgeRig();
+    await start();
+    await until(() => h.last?.of("hello").length === 1);
+    const job = makeJob(1);
+    let onDiskAtAck: boolean | undefined;
+    h.on("message", (_c, m) => {
+      if (m.type === "job.ack") onDiskAtAck = readFileSync(path.join(dir, "journal.jsonl"), "utf8").includes(job.id);
+    });
+    h.last!.sendJob(job);
+    expect(await h.next("job.status")).toMatchObject({ type: "job.status", jobId: job.id, state: "printed", reason: null });
+    expect(onDiskAtAck, "the job was in the journal file when its ack arrived").toBe(true);
+    expect(fake.printed.toString("latin1")).toContain(rawText(job));
+  });
+
+  it("a job sent again is acknowledged again and its outcome repeated, never printed twice", async () => {
+    const { h, fake, start } = await bridgeRig();
+    await start();
+    await until(() => h.last?.of("hello").length === 1);
+    const job = makeJob(1);
+    h.last!.sendJob(job);
+    await h.next("job.status");
+    h.dropAll();
+    await until(() => h.connections.length === 2 && h.last!.of("hello").length === 1, 3000, "the reconnect");
+    h.last!.sendJob(job);
+    await until(() => h.last!.of("job.status").length === 1, 2000, "the repeated outcome");
+    expect(h.last!.of("job.ack")).toEqual([{ v: 1, type: "job.ack", jobId: job.id }]);
+    expect(h.last!.of("job.status")[0]).toMatchObject({ jobId: job.id, state: "printed" });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.printed.toString("latin1").split(rawText(job)).length - 1).toBe(1);
+  });
+
+  it("sends the outcomes of jobs that finished while it was disconnected on the next connect", async () => {
+    const { h, fake, start } = await bridgeRig();
+    const first = await start();
+    await until(() => first.hub.connected);
+    // A hub job is taken while the paper is out, and prints once it is back, with the hub away.
+    fake.status = { paperOut: true };
+    const job = makeJob(7);
+    h.last!.sendJob(job);
+    await h.next("job.ack");
+    const port = Number(h.url.port);
+    await h.stop();
+    await until(() => !first.hub.connected);
+    fake.status = {};
+    await until(() => first.journal.get(job.id)?.state === "printed", 3000, "the job to print");
+    expect(first.journal.unreported().map((e) => e.id)).toEqual([job.id]);
+    const back = new FakeHub(CREDENTIAL);
+    await back.start(port);
+    cleanups.push(() => back.stop());
+    expect(await back.next("job.status")).toMatchObject({ jobId: job.id, state: "printed" });
+    await until(() => first.journal.unreported().length === 0, 2000, "the outcome marked sent");
+  });
+
+  it("reports its devices on connect and at every change: paper out reaches the hub", async () => {
+    const { h, fake, start } = await bridgeRig();
+    await start();
+    const initial = await h.next("bridge.status");
+    expect(initial).toMatchObject({ v: 1, devices: [{ id: "front", kind: "printer", name: "Front counter" }] });
+    await until(() => h.all("bridge.status").some((m) => (m.devices as { connected: boolean }[])[0]!.connected), 3000, "the printer connected");
+    fake.status = { paperOut: true };
+    await until(
+      () => h.all("bridge.status").some((m) => (m.devices as { status: { paperOut: boolean } | null }[])[0]!.status?.paperOut === true),
+      3000,
+      "a status with the paper out",
+    );
+    const last = h.all("bridge.status").at(-1)!;
+    expect(last.devices).toEqual([{ id: "front", kind: "printer", name: "Front counter", connected: true, status: { online: false, coverOpen: false, paperNearEnd: true, paperOut: true, drawerOpen: false, error: false } }]);
+  });
+
+  it("an interrupted job (killed while printing) is reported unknown on start, not printed", async () => {
+    const { h, fake, dir, start } = await bridgeRig();
+    const { Journal } = await import("../../bridge/journal");
+    const job = makeJob(3);
+    const { journal } = await Journal.open(dir);
+    await journal.add(job, "hub");
+    await journal.setState(job.id, "printing");
+    await journal.close();
+    await start();
+    expect(await h.next("job.status")).toMatchObject({ jobId: job.id, state: "unknown", reason: "interrupted" });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.printed.length).toBe(0);
+  });
+});
