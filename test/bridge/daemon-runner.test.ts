@@ -169,7 +169,7 @@ describe("the job runner on a TCP printer", () => {
   it("fails a job for a printer it does not have, and a receipt whose model is not one", async () => {
     const r = await rig();
     await r.submit(makeJob(1, undefined, { printerId: "back-office" }));
-    await r.submit(makeJob(2, { kind: "receipt", saleId: "s1", copy: false, model: { format: "edge-pos.receipt/1" } }));
+    await r.submit(makeJob(2, { kind: "receipt", saleId: "s1", copy: false, model: { format: "edge-pos.receipt/1" } as never }));
     await until(() => r.outcomes.length === 2);
     expect(r.outcomes[0]).toMatchObject({ state: "failed", reason: "no_printer" });
     expect(r.outcomes[1]).toMatchObject({ state: "failed" });
