@@ -173,7 +173,11 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       }
       this.receive(socket, data.toString());
     });
-    socket.on("error", (error) => this.log.debug("socket error", { error }));
+    let lastError: Error | undefined;
+    socket.on("error", (error) => {
+      lastError = error;
+      this.log.debug("socket error", { error });
+    });
     socket.on("close", (code, reasonBuffer) => {
       if (this.socket !== socket) return;
       this.socket = undefined;
@@ -191,7 +195,9 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       }
       if (refused) this.log.warn("the hub refused the socket", { status: refused.status, code: refused.code });
       else if (code >= 4000 && code < 4010) this.log.error("the hub closed the socket over a protocol error: this bridge and the hub disagree", { closeCode: code, reason });
-      else this.log.info("socket closed", { closeCode: code, reason, lastedMs: lasted });
+      else if (openedAt) this.log.info("socket closed", { closeCode: code, reason, lastedMs: lasted });
+      // Unreachable: said on the first failure and every tenth after it, not once a minute for an hour.
+      else if (this.attempt % 10 === 0) this.log.warn("cannot reach the hub; retrying", { error: lastError, attempts: this.attempt + 1 });
       if (lasted >= (this.options.backoff?.stableMs ?? 30_000)) this.attempt = 0;
       this.setState("disconnected");
       this.scheduleReconnect();
