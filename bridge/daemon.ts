@@ -11,8 +11,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import type { z } from "zod";
-import type { BridgeDevice as BridgeDeviceSchema, Job } from "../schema/sync/bridge-messages";
+import type { BridgeDevice, Job } from "../schema/sync/bridge-messages";
 import type { BridgeConfig, PrinterEntry, ScannerConfigEntry } from "./config";
 import { Devices, type Printer, type PrinterConfig, type PrinterTimings, type Scanner, type ScannerConfig } from "./devices/index";
 import { HubClient, type HubClientOptions } from "./hub-client";
@@ -20,8 +19,6 @@ import { isFinal, Journal, type JournalEntry } from "./journal";
 import { LocalApi, type LocalApiBackend, type LocalJobRequest } from "./local-api";
 import { type Logger, silentLogger } from "./log";
 import { JobRunner } from "./runner";
-
-type BridgeDevice = z.infer<typeof BridgeDeviceSchema>;
 
 export const BRIDGE_AGENT = "edge-pos-bridge/0.1.0";
 

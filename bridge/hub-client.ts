@@ -13,12 +13,12 @@
  */
 import { EventEmitter } from "node:events";
 import WebSocket from "ws";
-import { type Job, JobMessage } from "../schema/sync/bridge-messages";
+import { type Job, JobMessage, MAX_JOB_MESSAGE_CHARS } from "../schema/sync/bridge-messages";
 import { SYNC_CLOSE, SYNC_PING, SYNC_SUBPROTOCOL } from "../schema/sync/messages";
 import { type Logger, silentLogger } from "./log";
 
-/** The largest frame taken from the hub: a job with a big receipt model is well over the 64 KiB clients may send. */
-const MAX_HUB_FRAME_BYTES = 4 * 1024 * 1024;
+/** The largest frame taken from the hub: a job message of MAX_JOB_MESSAGE_CHARS UTF-16 units is at most 3 bytes each in UTF-8. */
+const MAX_HUB_FRAME_BYTES = 3 * MAX_JOB_MESSAGE_CHARS;
 
 export type HubState = "connecting" | "connected" | "disconnected" | "revoked" | "stopped";
 

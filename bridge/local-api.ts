@@ -23,24 +23,19 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { ReceiptModelSchema } from "../schema/receipt/contract";
-import type { JobPayload } from "../schema/sync/bridge-messages";
+import { Base64Bytes, DeviceRef, DrawerPin, type JobPayload } from "../schema/sync/bridge-messages";
 import type { JournalEntry } from "./journal";
 import { type Logger, silentLogger } from "./log";
 
 const MAX_BODY_BYTES = 1024 * 1024;
-const Printer = z.string().min(1).max(64).nullable().optional();
+const Printer = DeviceRef.nullable().optional();
 const ClientId = z.string().regex(/^[A-Za-z0-9_-]{1,48}$/, "1 to 48 letters, digits, - or _ (a UUID will do)").optional();
-const Base64 = z
-  .string()
-  .min(4)
-  .max(48 * 1024)
-  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, "must be standard base64, padded with =");
 
 export const LocalPrintJobBody = z.discriminatedUnion(
   "kind",
   [
     z.strictObject({ kind: z.literal("receipt"), model: ReceiptModelSchema, copy: z.boolean().default(false), printerId: Printer, id: ClientId }),
-    z.strictObject({ kind: z.literal("raw"), bytesBase64: Base64, printerId: Printer, id: ClientId }),
+    z.strictObject({ kind: z.literal("raw"), bytesBase64: Base64Bytes, printerId: Printer, id: ClientId }),
     z.strictObject({ kind: z.literal("test"), printerId: Printer, id: ClientId }),
   ],
   { error: "kind must be receipt, raw or test (a drawer kick is POST /drawer-kicks)" },
@@ -48,7 +43,7 @@ export const LocalPrintJobBody = z.discriminatedUnion(
 
 export const LocalDrawerKickBody = z.strictObject({
   printerId: Printer,
-  pin: z.union([z.literal(2), z.literal(5)], { error: "must be 2 or 5 (the drawer port's pin)" }).optional(),
+  pin: DrawerPin.optional(),
   id: ClientId,
 });
 

@@ -7,8 +7,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Bridge } from "../../bridge/daemon";
+import { Devices } from "../../bridge/devices/index";
 import { fullJitterDelay, HubClient, type HubState } from "../../bridge/hub-client";
 import type { Job } from "../../schema/sync/bridge-messages";
+import { FakeSerialScanner } from "../fakes/serial-scanner";
 import { FakeTcpPrinter } from "../fakes/tcp-printer";
 import { bridgeConfig, FAST, makeJob, rawText, tempDir, until } from "./daemon-fixtures";
 import { FakeHub } from "./fake-hub";
@@ -238,5 +240,36 @@ describe("the bridge and its hub", () => {
     expect(await h.next("job.status")).toMatchObject({ jobId: job.id, state: "unknown", reason: "interrupted" });
     await new Promise((r) => setTimeout(r, 100));
     expect(fake.printed.length).toBe(0);
+  });
+
+  it("sends each scan to the hub with its scanner and till, and drops scans while disconnected", async () => {
+    const h = await hub();
+    const serial = new FakeSerialScanner();
+    const temp = tempDir();
+    cleanups.push(temp.remove);
+    const config = bridgeConfig({
+      hubUrl: h.url, credential: CREDENTIAL, journalDir: temp.dir,
+      scanners: [{ id: "scanner-1", name: "Kassa 1 scanner", type: "serial", path: serial.path, baudRate: 9600, terminator: "\r", registerId: "reg-1" }],
+    });
+    const b = await Bridge.start(config, { ...FAST, devices: new Devices({ openSerialPort: serial.openPort }) });
+    cleanups.push(() => b.stop());
+    await until(() => b.hub.connected);
+    await until(() => h.all("bridge.status").some((m) => (m.devices as { connected: boolean }[])[0]?.connected === true), 3000, "the scanner connected");
+    expect(h.all("bridge.status").at(-1)!.devices).toEqual([{ id: "scanner-1", kind: "scanner", name: "Kassa 1 scanner", connected: true, status: null }]);
+    serial.scan("7350000100011");
+    expect(await h.next("scan")).toEqual({ v: 1, type: "scan", scannerId: "scanner-1", text: "7350000100011", registerId: "reg-1", at: expect.any(Number) });
+
+    const port = Number(h.url.port);
+    await h.stop();
+    await until(() => !b.hub.connected);
+    serial.scan("7350000100028");
+    await new Promise((r) => setTimeout(r, 50));
+    const back = new FakeHub(CREDENTIAL);
+    await back.start(port);
+    cleanups.push(() => back.stop());
+    await back.next("bridge.status");
+    serial.scan("7350000100035");
+    const scan = await back.next("scan");
+    expect(scan.text, "a scan from while the hub was away is not sent late").toBe("7350000100035");
   });
 });
