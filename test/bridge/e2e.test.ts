@@ -5,18 +5,25 @@
  *
  * One Worker for the file (startup is the slow part); each test enrols its own shop and bridge.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { unstable_startWorker } from "wrangler";
+import { readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { getPlatformProxy, unstable_readConfig, unstable_startWorker } from "wrangler";
 import { pair } from "../../bridge/pair";
 import { layoutReceipt, plainTextLines, type ReceiptModel } from "../../schema/receipt/index";
 import { decodeEscpos, textsOf } from "../fakes/escpos-decoder";
 import { FakeTcpPrinter } from "../fakes/tcp-printer";
 import { TEST_SECRETS } from "../fixtures/secrets.mjs";
 import { tempDir } from "./daemon-fixtures";
+
+/** The part of the D1 binding used here (the Node side has no workers-types). */
+interface LocalD1 {
+  prepare(sql: string): unknown;
+  batch(statements: unknown[]): Promise<unknown>;
+}
 
 const root = path.resolve(import.meta.dirname, "../..");
 let worker: Awaited<ReturnType<typeof unstable_startWorker>>;
@@ -25,7 +32,19 @@ let persistDir: string;
 
 beforeAll(async () => {
   persistDir = mkdtempSync(path.join(tmpdir(), "edge-pos-e2e-"));
-  execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], { cwd: root, env: { ...process.env, CI: "true" }, stdio: "ignore" });
+  // The migrations, applied through a platform proxy on the same local state (a tenth of the time of spawning
+  // `wrangler d1 migrations apply`): the proxy's path is the state folder itself, the server's is its parent. The
+  // proxy gets a config of the database alone (the Worker's would have it warn about the hub it does not run).
+  const { name, compatibility_date, d1_databases } = unstable_readConfig({ config: path.join(root, "wrangler.toml") });
+  const dbOnly = path.join(persistDir, "wrangler.json");
+  writeFileSync(dbOnly, JSON.stringify({ name, compatibility_date, d1_databases }));
+  const migrations = await readD1Migrations(path.join(root, "migrations"));
+  const proxy = await getPlatformProxy<{ DB: LocalD1 }>({ configPath: dbOnly, persist: { path: path.join(persistDir, "v3") } });
+  try {
+    for (const m of migrations) await proxy.env.DB.batch(m.queries.map((q) => proxy.env.DB.prepare(q)));
+  } finally {
+    await proxy.dispose();
+  }
   worker = await unstable_startWorker({
     config: path.join(root, "wrangler.toml"),
     bindings: Object.fromEntries(Object.entries(TEST_SECRETS).map(([name, value]) => [name, { type: "secret_text", value }])),
