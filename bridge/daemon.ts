@@ -12,7 +12,7 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { BridgeDevice, Job } from "../schema/sync/bridge-messages";
-import type { BridgeConfig, PrinterEntry, ScannerConfigEntry } from "./config";
+import { type BridgeConfig, ConfigError, type PrinterEntry, type ScannerConfigEntry } from "./config";
 import { Devices, type Printer, type PrinterConfig, type PrinterTimings, type Scanner, type ScannerConfig } from "./devices/index";
 import { HubClient, type HubClientOptions } from "./hub-client";
 import { isFinal, Journal, type JournalEntry } from "./journal";
@@ -95,8 +95,14 @@ export class Bridge implements LocalApiBackend {
     bridge = new Bridge(config, journal, runner, hub, printers, scanners, localApi, log);
     bridge.wire();
     runner.resume();
-    if (localApi && config.localApi) bridge.localAddress = await localApi.listen(config.localApi.host, config.localApi.port);
-    else log.info("no local API configured (localApi): tills can print only through the hub");
+    if (localApi && config.localApi) {
+      try {
+        bridge.localAddress = await localApi.listen(config.localApi.host, config.localApi.port);
+      } catch (e) {
+        await bridge.stop();
+        throw new ConfigError(`localApi: cannot listen on ${config.localApi.host}:${config.localApi.port}: ${(e as Error).message}`);
+      }
+    } else log.info("no local API configured (localApi): tills can print only through the hub");
     hub.start();
     log.info("bridge started", {
       hub: config.hub.url.origin, printers: config.printers.map((p) => p.id), scanners: config.scanners.map((s) => s.id), queued: journal.queued().length,

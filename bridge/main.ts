@@ -78,7 +78,13 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const log = createLogger(config.logLevel);
-  const bridge = await Bridge.start(config, { log });
+  let bridge: Bridge;
+  try {
+    bridge = await Bridge.start(config, { log });
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

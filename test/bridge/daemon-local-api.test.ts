@@ -3,6 +3,7 @@
  */
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError } from "../../bridge/config";
 import { Bridge } from "../../bridge/daemon";
 import { buildReceipt } from "../../schema/receipt/index";
 import { decodeEscpos, textsOf } from "../fakes/escpos-decoder";
@@ -144,5 +145,20 @@ describe("bad requests", () => {
     expect((await call("GET", "/print-jobs/local-nope")).status).toBe(404);
     expect((await call("GET", "/nothing")).status).toBe(404);
     expect((await call("DELETE", "/status")).status).toBe(405);
+  });
+});
+
+describe("starting", () => {
+  it("refuses to start on a local API port already taken, naming the key, and leaves nothing running", async () => {
+    const temp = tempDir();
+    try {
+      const config = bridgeConfig({ hubUrl: new URL("http://127.0.0.1:9"), credential: "dvc_x", journalDir: temp.dir, localApiKey: KEY });
+      const taken = { ...config, localApi: { ...config.localApi!, port: bridge.localAddress!.port } };
+      const error = await Bridge.start(taken, FAST).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(new RegExp(`^localApi: cannot listen on 127.0.0.1:${bridge.localAddress!.port}: .*EADDRINUSE`));
+    } finally {
+      temp.remove();
+    }
   });
 });
