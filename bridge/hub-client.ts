@@ -7,6 +7,7 @@
  *   - each `job` is handed to `onJob`, which resolves once the job is journaled; only then is `job.ack` sent, and
  *     only on the socket the job came on (a redelivery on the next socket is acknowledged there);
  *   - a ping every 30 s (the hub answers without waking up); no answer within the pong timeout ends the socket;
+ *   - a socket the hub does not welcome within the welcome timeout is ended too;
  *   - reconnects after any drop with exponential backoff and full jitter (a random delay between 0 and the capped
  *     step), the step growing until a connection has stayed up a while;
  *   - stops for good on 4010 (revoked) or a refused credential (401), with an error log saying to enrol again.
@@ -55,6 +56,8 @@ export interface HubClientOptions {
   pongTimeoutMs?: number;
   /** A connect (TCP, TLS and the upgrade) that takes longer fails (ms). */
   connectTimeoutMs?: number;
+  /** An open socket the hub has not welcomed within this long is ended and opened again (ms). */
+  welcomeTimeoutMs?: number;
   backoff?: HubBackoff;
 }
 
@@ -80,6 +83,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
   private retryTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private pongTimer: NodeJS.Timeout | undefined;
+  private welcomeTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
 
   constructor(private readonly options: HubClientOptions) {
@@ -147,6 +151,11 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       this.log.debug("socket open", { url: url.href });
       socket.send(JSON.stringify({ v: 1, type: "hello", lastSeq: null, agent: this.options.agent, features: ["jobs"] }));
       this.heartbeat(socket);
+      // A hub that answers pings but never welcomes would leave the bridge connected to nothing.
+      this.welcomeTimer = setTimeout(() => {
+        this.log.warn("the hub did not answer hello: reconnecting");
+        socket.terminate();
+      }, this.options.welcomeTimeoutMs ?? 15_000);
     });
     socket.on("unexpected-response", (_request, response) => {
       let body = "";
@@ -222,6 +231,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
     }
     switch (message.type) {
       case "welcome":
+        clearTimeout(this.welcomeTimer);
         this.log.info("connected to the hub", { presence: (message as { presence?: unknown }).presence });
         this.setState("connected");
         this.options.onConnected?.();
@@ -288,6 +298,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
   private clearHeartbeat(): void {
     clearInterval(this.pingTimer);
     clearTimeout(this.pongTimer);
+    clearTimeout(this.welcomeTimer);
     this.pongTimer = undefined;
   }
 }
