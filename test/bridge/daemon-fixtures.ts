@@ -49,7 +49,7 @@ export function bridgeConfig(o: { hubUrl: URL; credential: string; journalDir: s
 
 /** Short timings for a bridge under test. */
 export const FAST: BridgeDependencies = {
-  printerTimings: { pollIntervalMs: 40, statusTimeoutMs: 300, writeTimeoutMs: 500, backoff: { initialMs: 20, maxMs: 80 } },
+  printerTimings: { pollIntervalMs: 40, statusTimeoutMs: 1000, writeTimeoutMs: 2000, backoff: { initialMs: 20, maxMs: 80 } },
   hub: { backoff: { initialMs: 20, maxMs: 200, stableMs: 60_000 }, pingIntervalMs: 1000, pongTimeoutMs: 500 },
   runner: { retryDelayMs: 20, recheckMs: 40 },
 };

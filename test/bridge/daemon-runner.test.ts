@@ -35,7 +35,7 @@ interface Rig {
 
 async function rig(options: { fake?: FakeTcpPrinter; dir?: string } = {}): Promise<Rig> {
   const fake = options.fake ?? (await new FakeTcpPrinter().start());
-  const printer = await new Devices().openPrinter({ type: "tcp", host: "127.0.0.1", port: fake.port, pollIntervalMs: 40, statusTimeoutMs: 300, writeTimeoutMs: 500, backoff: { initialMs: 20, maxMs: 80 } });
+  const printer = await new Devices().openPrinter({ type: "tcp", host: "127.0.0.1", port: fake.port, pollIntervalMs: 40, statusTimeoutMs: 1000, writeTimeoutMs: 2000, backoff: { initialMs: 20, maxMs: 80 } });
   const temp = options.dir ? undefined : tempDir();
   const { journal } = await Journal.open(options.dir ?? temp!.dir);
   const target: RunnerPrinter = { id: "front", name: "Front counter", printer, profile: PROFILE, drawer: DRAWER };
