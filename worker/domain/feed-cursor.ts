@@ -1,5 +1,5 @@
-import { constantTimeEqual, fromBase64Url, toBase64Url } from "../auth/credentials";
 import { invalid } from "./errors";
+import { sealedValues } from "./sealed-value";
 
 /**
  * The `until` of a sync-style integrator list (GraphQL's since & until): opaque, versioned, tamper-evident, like the
@@ -9,22 +9,7 @@ import { invalid } from "./errors";
  */
 
 const VERSION = 1;
-const MAC_BYTES = 16;
-const KEY_LABEL = "edge-pos/integrator-until/v1";
-const encoder = new TextEncoder();
-
-let cached: { secret: string; key: Promise<CryptoKey> } | undefined;
-
-async function deriveKey(secret: string): Promise<CryptoKey> {
-  const root = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const derived = await crypto.subtle.sign("HMAC", root, encoder.encode(KEY_LABEL));
-  return crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-}
-
-async function mac(secret: string, payload: string): Promise<Uint8Array> {
-  if (cached?.secret !== secret) cached = { secret, key: deriveKey(secret) };
-  return new Uint8Array(await crypto.subtle.sign("HMAC", await cached.key, encoder.encode(payload))).slice(0, MAC_BYTES);
-}
+const untils = sealedValues("edge-pos/integrator-until/v1");
 
 export interface FeedPosition {
   tenantId: string;
@@ -34,8 +19,7 @@ export interface FeedPosition {
 }
 
 export async function encodeUntil(secret: string, at: FeedPosition): Promise<string> {
-  const payload = toBase64Url(encoder.encode(JSON.stringify({ v: VERSION, t: at.tenantId, l: at.list, q: at.seq })));
-  return `${payload}.${toBase64Url(await mac(secret, payload))}`;
+  return untils.seal(secret, { v: VERSION, t: at.tenantId, l: at.list, q: at.seq });
 }
 
 const refused = (why: string) =>
@@ -43,21 +27,11 @@ const refused = (why: string) =>
     { path: "since", message: why },
   ]);
 
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
-
 /** The feed position `text` names, if this server made it for this tenant and list; VALIDATION (INVALID_SINCE) otherwise. */
 export async function decodeSince(secret: string, text: string, expected: { tenantId: string; list: string }): Promise<number> {
-  const [payload, tag, ...rest] = text.split(".");
-  if (!payload || !tag || rest.length || !BASE64URL.test(payload) || !BASE64URL.test(tag)) throw refused("malformed");
-  let given: Uint8Array;
-  let body: { v?: unknown; t?: unknown; l?: unknown; q?: unknown };
-  try {
-    given = fromBase64Url(tag);
-    body = JSON.parse(new TextDecoder().decode(fromBase64Url(payload)));
-  } catch {
-    throw refused("malformed");
-  }
-  if (!constantTimeEqual(given, await mac(secret, payload))) throw refused("not made by this server, or altered");
+  const unsealed = await untils.unseal(secret, text);
+  if (!unsealed.ok) throw refused(unsealed.why);
+  const body = unsealed.body;
   if (body.v !== VERSION) throw refused(`version ${String(body.v)} is not understood`);
   if (typeof body.q !== "number" || !Number.isSafeInteger(body.q) || body.q < 0) throw refused("malformed");
   if (body.t !== expected.tenantId) throw refused("made for another tenant");

@@ -1,5 +1,5 @@
-import { constantTimeEqual, fromBase64Url, toBase64Url } from "../auth/credentials";
 import { invalid } from "./errors";
+import { sealedValues } from "./sealed-value";
 
 /**
  * The pull cursor: opaque to tills, versioned and tamper-evident. It is `<payload>.<mac>`: the payload is
@@ -9,9 +9,7 @@ import { invalid } from "./errors";
  */
 
 const VERSION = 1;
-const MAC_BYTES = 16;
-const KEY_LABEL = "edge-pos/sync-pull-cursor/v1";
-const encoder = new TextEncoder();
+const cursors = sealedValues("edge-pos/sync-pull-cursor/v1");
 
 export interface Cursor {
   tenantId: string;
@@ -21,27 +19,8 @@ export interface Cursor {
   filter: string | null;
 }
 
-let cached: { secret: string; key: Promise<CryptoKey> } | undefined;
-
-async function deriveKey(secret: string): Promise<CryptoKey> {
-  const root = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const derived = await crypto.subtle.sign("HMAC", root, encoder.encode(KEY_LABEL));
-  return crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-}
-
-function cursorKey(secret: string): Promise<CryptoKey> {
-  if (cached?.secret !== secret) cached = { secret, key: deriveKey(secret) };
-  return cached.key;
-}
-
-async function mac(secret: string, payload: string): Promise<Uint8Array> {
-  const signature = await crypto.subtle.sign("HMAC", await cursorKey(secret), encoder.encode(payload));
-  return new Uint8Array(signature).slice(0, MAC_BYTES);
-}
-
 export async function encodeCursor(secret: string, cursor: Cursor): Promise<string> {
-  const payload = toBase64Url(encoder.encode(JSON.stringify({ v: VERSION, t: cursor.tenantId, s: cursor.storeId, q: cursor.seq, e: cursor.filter })));
-  return `${payload}.${toBase64Url(await mac(secret, payload))}`;
+  return cursors.seal(secret, { v: VERSION, t: cursor.tenantId, s: cursor.storeId, q: cursor.seq, e: cursor.filter });
 }
 
 const refusedCursor = (why: string) =>
@@ -49,29 +28,15 @@ const refusedCursor = (why: string) =>
     { path: "query.since", message: why },
   ]);
 
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
-
 /**
  * The cursor `text` names, if it is one this server made for this tenant and store; 400 INVALID_CURSOR
  * otherwise (forged, altered, cut short, another tenant's or store's), 400 CURSOR_FILTER_MISMATCH when it was
  * made for other entity types than `filter`.
  */
 export async function decodeCursor(secret: string, text: string, expected: { tenantId: string; storeId: string; filter: string | null }): Promise<Cursor> {
-  const [payload, tag, ...rest] = text.split(".");
-  if (!payload || !tag || rest.length || !BASE64URL.test(payload) || !BASE64URL.test(tag)) throw refusedCursor("malformed");
-  let given: Uint8Array;
-  try {
-    given = fromBase64Url(tag);
-  } catch {
-    throw refusedCursor("malformed");
-  }
-  if (!constantTimeEqual(given, await mac(secret, payload))) throw refusedCursor("not made by this server, or altered");
-  let body: { v?: unknown; t?: unknown; s?: unknown; q?: unknown; e?: unknown };
-  try {
-    body = JSON.parse(new TextDecoder().decode(fromBase64Url(payload)));
-  } catch {
-    throw refusedCursor("malformed");
-  }
+  const unsealed = await cursors.unseal(secret, text);
+  if (!unsealed.ok) throw refusedCursor(unsealed.why);
+  const body = unsealed.body;
   if (body.v !== VERSION) throw refusedCursor(`version ${String(body.v)} is not understood`);
   if (typeof body.q !== "number" || !Number.isSafeInteger(body.q) || body.q < 0) throw refusedCursor("malformed");
   if (body.t !== expected.tenantId || body.s !== expected.storeId) throw refusedCursor("made for another tenant or store");
