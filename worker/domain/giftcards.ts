@@ -449,21 +449,32 @@ const settle = (scope: TenantScope, t: TransactionRow, set: Record<string, unkno
 ];
 
 /**
+ * The common start of a capture or a cancel (giftcards.view, then the kind's own permission): the first answer of a
+ * retried Idempotency-Key, or the authorisation and its card; 404 for neither, 409 when it is settled already.
+ */
+async function openSettlement(ctx: PrincipalContext, cardId: string, transactionId: string, idempotency: IdempotencyKey | undefined) {
+  requirePermission(ctx, "giftcards.view");
+  const { tx, card, keyRows } = await settlementReads(ctx, cardId, transactionId, idempotency);
+  const first = replay<{ cardId: string; transactionId: string }>(keyRows, idempotency);
+  if (first) return { replayed: true as const, answer: await loadCardAndTransaction(ctx.scope, first.cardId, first.transactionId) };
+  if (!tx || !card) throw notFound("Gift card transaction");
+  requirePermission(ctx, KIND_PERMISSION[tx.kind]);
+  if (tx.state !== "AUTHORISED") throw settledAlready(tx, undefined);
+  return { replayed: false as const, tx, card };
+}
+
+/**
  * Capture an authorisation: for all of it, or `amount` (a magnitude, at most what was authorised). A capture
  * settles the authorisation: a partial one releases the rest of the hold at once and cannot be captured again.
  * The card must be active and within its days for a USE or an ADD. Of two captures of one authorisation at once,
  * one captures and the other is 409 TRANSACTION_NOT_AUTHORISED (or, with the same Idempotency-Key, the first's answer).
  */
 export async function captureGiftCardTransaction(ctx: PrincipalContext, cardId: string, transactionId: string, amount: number | undefined, idempotency?: IdempotencyKey): Promise<GiftCardWithTransaction> {
-  requirePermission(ctx, "giftcards.view");
   const { scope, principal } = ctx;
   const now = ctx.request.now;
-  const { tx, card, keyRows } = await settlementReads(ctx, cardId, transactionId, idempotency);
-  const first = replay<{ cardId: string; transactionId: string }>(keyRows, idempotency);
-  if (first) return loadCardAndTransaction(scope, first.cardId, first.transactionId);
-  if (!tx || !card) throw notFound("Gift card transaction");
-  requirePermission(ctx, KIND_PERMISSION[tx.kind]);
-  if (tx.state !== "AUTHORISED") throw settledAlready(tx, undefined);
+  const opened = await openSettlement(ctx, cardId, transactionId, idempotency);
+  if (opened.replayed) return opened.answer;
+  const { tx, card } = opened;
   if (tx.expiresAt !== null && tx.expiresAt <= now) throw expired(tx);
   const authorised = tx.authorisedAmount ?? tx.amount;
   const magnitude = amount ?? Math.abs(authorised);
@@ -505,15 +516,11 @@ async function settlementRefusal(ctx: PrincipalContext, cardId: string, transact
 
 /** Cancel an authorisation: a USE's hold is released at once. Allowed on any card, also past the authorisation's time. */
 export async function cancelGiftCardTransaction(ctx: PrincipalContext, cardId: string, transactionId: string, idempotency?: IdempotencyKey): Promise<GiftCardWithTransaction> {
-  requirePermission(ctx, "giftcards.view");
   const { scope, principal } = ctx;
   const now = ctx.request.now;
-  const { tx, card, keyRows } = await settlementReads(ctx, cardId, transactionId, idempotency);
-  const first = replay<{ cardId: string; transactionId: string }>(keyRows, idempotency);
-  if (first) return loadCardAndTransaction(scope, first.cardId, first.transactionId);
-  if (!tx || !card) throw notFound("Gift card transaction");
-  requirePermission(ctx, KIND_PERMISSION[tx.kind]);
-  if (tx.state !== "AUTHORISED") throw settledAlready(tx, undefined);
+  const opened = await openSettlement(ctx, cardId, transactionId, idempotency);
+  if (opened.replayed) return opened.answer;
+  const { tx } = opened;
   const held = heldBy(tx);
   const statements: Statement[] = [
     ...record(scope, idempotency, 200, { cardId, transactionId }, now),
