@@ -21,6 +21,15 @@ describe("layering", () => {
     expect(offending).toEqual([]);
   });
 
+  it("keeps resolvers thin: nothing in worker/graphql imports drizzle or the tables (reads and writes are the domain's)", () => {
+    const offending = sources("worker/graphql").flatMap((file) =>
+      importsOf(file)
+        .filter((spec) => /^drizzle-orm(\/|$)/.test(spec) || /schema\/db(\/|$)/.test(spec))
+        .map((spec) => `${file} imports ${spec}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
   it("finds the imports it checks (the scan itself works)", () => {
     expect(importsOf("worker/domain/sales.ts").some((spec) => spec === "./errors")).toBe(true);
   });

@@ -86,3 +86,6 @@ export async function levelList(caller: PrincipalContext, secret: ListSecret, q:
   );
   return { rows: asLevels(page.rows as unknown as Record<string, unknown>[]), hasMore: page.hasMore, until: page.until };
 }
+
+/** The feed rows that bring an item into a since-window: its product's, and its stock levels' (a level is `store:product`). */
+export const ITEM_FEED_KINDS = { product: null, inventory_level: sql`substr(cf.entity_id, instr(cf.entity_id, ':') + 1)` };

@@ -1,6 +1,5 @@
-import { sql } from "drizzle-orm";
 import { productList, productsByIds, type ProductRow } from "../../domain/catalogue-reads";
-import { levelList, levelsByProductIds, type LevelRow } from "../../domain/stock-reads";
+import { ITEM_FEED_KINDS, levelList, levelsByProductIds, type LevelRow } from "../../domain/stock-reads";
 import { authorize } from "../authorize";
 import { builder } from "../builder";
 import { defineLoader } from "../loaders";
@@ -56,9 +55,6 @@ const Item = builder.objectRef<ProductRow>("Item").implement({
 const ItemPage = pageResult("ItemPage", Item, "A page of items.");
 const ItemWarehousePage = pageResult("ItemWarehousePage", ItemWarehouse, "A page of item stock at locations.");
 
-/** With since, an item is in the window when the product or one of its levels changed (a level is `store:product`). */
-const ITEM_KINDS = { product: null, inventory_level: sql`substr(cf.entity_id, instr(cf.entity_id, ':') + 1)` };
-
 builder.queryField("item", (t) =>
   t.field({
     type: ItemPage,
@@ -72,7 +68,7 @@ builder.queryField("item", (t) =>
     resolve: async (_root, args, ctx) => {
       authorize(ctx, "inventory.view");
       const q = { ...listOf(args), id: args.id ? String(args.id) : null, sku: args.sku, barcode: args.barcode };
-      const page = await productList(ctx.caller, ctx, { ...q, tracked: q.since === null }, "item", ITEM_KINDS);
+      const page = await productList(ctx.caller, ctx, { ...q, tracked: q.since === null }, "item", ITEM_FEED_KINDS);
       return { items: page.rows, hasMoreResults: page.hasMore, until: page.until };
     },
   }),
