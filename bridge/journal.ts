@@ -62,7 +62,7 @@ const FILE_NAME = "journal.jsonl";
 export const MAX_FINISHED = 2000;
 export const FINISHED_RETENTION_MS = 7 * 24 * 3600_000;
 /** Records appended before the file is compacted again. */
-const COMPACT_AFTER = 5000;
+export const COMPACT_AFTER = 5000;
 
 async function fsyncDir(dir: string): Promise<void> {
   const handle = await open(dir, "r");
@@ -125,6 +125,8 @@ export interface JournalOptions {
   file?: JournalFile;
   maxFinished?: number;
   retentionMs?: number;
+  /** Records appended before the file is compacted while running (default COMPACT_AFTER). */
+  compactAfter?: number;
 }
 
 export class JournalClosedError extends Error {
@@ -144,6 +146,7 @@ export class Journal {
   private readonly log: Logger;
   private readonly maxFinished: number;
   private readonly retentionMs: number;
+  private readonly compactAfter: number;
 
   private constructor(
     private readonly file: JournalFile,
@@ -153,6 +156,7 @@ export class Journal {
     this.log = options.log ?? silentLogger;
     this.maxFinished = options.maxFinished ?? MAX_FINISHED;
     this.retentionMs = options.retentionMs ?? FINISHED_RETENTION_MS;
+    this.compactAfter = options.compactAfter ?? COMPACT_AFTER;
   }
 
   /**
@@ -330,7 +334,7 @@ export class Journal {
           for (const p of batch) p.reject(e);
         }
         this.sinceCompaction += batch.length;
-        if (this.sinceCompaction >= COMPACT_AFTER && !this.closed) await this.compact().catch((e) => this.log.error("journal: compaction failed", { error: e }));
+        if (this.sinceCompaction >= this.compactAfter && !this.closed) await this.compact().catch((e) => this.log.error("journal: compaction failed", { error: e }));
       }
     } finally {
       this.flushing = undefined;

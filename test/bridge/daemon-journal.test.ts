@@ -1,8 +1,8 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DiskJournalFile, Journal, type JournalFile } from "../../bridge/journal";
-import { makeJob, tempDir } from "./daemon-fixtures";
+import { COMPACT_AFTER, DiskJournalFile, Journal, type JournalFile } from "../../bridge/journal";
+import { makeJob, tempDir, until } from "./daemon-fixtures";
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -185,5 +185,74 @@ describe("the journal", () => {
     const third = (await Journal.open(d, options)).journal;
     cleanups.push(() => third.close());
     expect(third.get(job.id)).toBeUndefined();
+  });
+
+  it("compacts while running once enough records pile up, and loses none written during the rewrite", async () => {
+    expect(COMPACT_AFTER).toBe(5000);
+    const d = dir();
+    let now = 1_000_000;
+    /** A disk file whose next replace waits until released, and that counts them. */
+    class SlowReplace implements JournalFile {
+      replaces = 0;
+      hold: Promise<void> | undefined;
+      release: () => void = () => undefined;
+      constructor(private readonly inner: JournalFile) {}
+      append(text: string) {
+        return this.inner.append(text);
+      }
+      async replace(text: string) {
+        this.replaces++;
+        await this.hold;
+        return this.inner.replace(text);
+      }
+      close() {
+        return this.inner.close();
+      }
+      holdNext() {
+        this.hold = new Promise((r) => (this.release = r));
+      }
+    }
+    const file = new SlowReplace(await DiskJournalFile.open(fileOf(d)));
+    const options = { now: () => now, maxFinished: 5, retentionMs: 10_000, compactAfter: 40 };
+    const journal = (await Journal.open(d, { ...options, file })).journal;
+    expect(file.replaces).toBe(1); // the compaction at open
+
+    // 20 jobs taken and printed: 40 records, the threshold. The compaction starts after the 40th and is held.
+    const printedJobs = Array.from({ length: 20 }, (_, i) => makeJob(i + 1));
+    file.holdNext();
+    for (const job of printedJobs.slice(0, 19)) {
+      await journal.add(job, "hub");
+      now += 10;
+      await journal.setState(job.id, "printed");
+    }
+    await journal.add(printedJobs[19]!, "hub");
+    const lastPrinted = journal.setState(printedJobs[19]!.id, "printed");
+    await lastPrinted;
+    await until(() => file.replaces === 2, 2000, "the compaction to start");
+    // While the file is being rewritten: a new job, a report and a state change still become durable, after it.
+    const during = makeJob(100);
+    let settled = false;
+    const writes = Promise.all([journal.add(during, "hub"), journal.markReported(printedJobs[19]!.id), journal.setState(printedJobs[18]!.id, "printed", "again")]).then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(false);
+    file.release();
+    await writes;
+    await journal.close();
+
+    // Five newest finished jobs (the cap) as snapshots, then the three records written during the rewrite.
+    const written = lines(d).map((l) => JSON.parse(l) as { r: string; entry?: { id: string; payload?: unknown }; job?: { id: string } });
+    expect(written.map((r) => r.r)).toEqual(["entry", "entry", "entry", "entry", "entry", "job", "reported", "state"]);
+    expect(written.slice(0, 5).map((r) => r.entry!.id)).toEqual(printedJobs.slice(15).map((j) => j.id));
+    expect(written.slice(0, 5).every((r) => r.entry!.payload === undefined)).toBe(true);
+
+    const reopened = (await Journal.open(d, options)).journal;
+    cleanups.push(() => reopened.close());
+    expect(reopened.queued().map((e) => e.id)).toEqual([during.id]);
+    expect(reopened.get(during.id)!.payload).toEqual(during.payload);
+    expect(reopened.get(printedJobs[19]!.id)!.reported).toBe(true);
+    expect(reopened.get(printedJobs[18]!.id)).toMatchObject({ state: "printed", reason: "again" });
+    expect(reopened.get(printedJobs[0]!.id)).toBeUndefined();
+    // A job forgotten by the compaction is a new job if it came again, but one it kept is recognised.
+    expect((await reopened.add(printedJobs[17]!, "hub")).isNew).toBe(false);
   });
 });
