@@ -77,7 +77,7 @@ export class FakeTcpPrinter extends EventEmitter {
     for (const c of this.live) c.socket.resetAndDestroy();
   }
 
-  /** Reset the connection that is receiving a job once this many job bytes have arrived on it. */
+  /** Reset the connection that is receiving a job once this many job bytes have arrived on it (the rest is lost). */
   dropAfterBytes(n: number): void {
     this.dropAfter = n;
   }
@@ -127,7 +127,10 @@ export class FakeTcpPrinter extends EventEmitter {
     const connection = new FakeConnection(socket);
     this.connections.push(connection);
     if (this.stalled) socket.pause();
-    socket.on("data", (chunk: Buffer) => {
+    socket.on("data", (whole: Buffer) => {
+      // A drop takes effect at its byte, wherever the chunk the socket delivered ends (loopback hands over 64 KiB).
+      const cut = this.dropAfter !== undefined && connection.printedLength + whole.length > this.dropAfter;
+      const chunk = cut ? whole.subarray(0, Math.max(0, this.dropAfter! - connection.printedLength)) : whole;
       const requests = connection.receive(chunk);
       const replies = statusReplies(this.status);
       if (requests.length > 0 && !socket.destroyed) socket.write(Buffer.from(requests.map((n) => replies[n - 1]!)));
