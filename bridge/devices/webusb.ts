@@ -83,5 +83,39 @@ export interface WebUsbLike {
 /** The system's USB (the usb package's `usb` object), loaded only when a USB printer is configured. */
 export async function systemWebUsb(): Promise<WebUsbLike> {
   const { usb } = await import("usb");
-  return usb;
+  return new HotplugAfterEnumeration(usb);
+}
+
+/**
+ * The usb package starts libusb's hotplug watch when the first connect/disconnect listener is added, and when
+ * that fails (no /sys/bus/usb: a container, a box without USB) it throws the error from a timer: an uncaught
+ * exception, the bridge's end, again at every restart. This wrapper hands listeners on only once an enumeration
+ * has worked, which fails the same way but as a rejected getDevices(): the printer then reports that error and
+ * retries with backoff like any other printer that cannot be reached.
+ */
+export class HotplugAfterEnumeration implements WebUsbLike {
+  private enumerated = false;
+  private readonly pending: { type: "connect" | "disconnect"; listener: (event: UsbConnectionEventLike) => void }[] = [];
+
+  constructor(private readonly inner: WebUsbLike) {}
+
+  async getDevices(): Promise<UsbDeviceLike[]> {
+    const devices = await this.inner.getDevices();
+    if (!this.enumerated) {
+      this.enumerated = true;
+      for (const { type, listener } of this.pending.splice(0)) this.inner.addEventListener(type, listener);
+    }
+    return devices;
+  }
+
+  addEventListener(type: "connect" | "disconnect", listener: (event: UsbConnectionEventLike) => void): void {
+    if (this.enumerated) this.inner.addEventListener(type, listener);
+    else this.pending.push({ type, listener });
+  }
+
+  removeEventListener(type: "connect" | "disconnect", listener: (event: UsbConnectionEventLike) => void): void {
+    const i = this.pending.findIndex((p) => p.type === type && p.listener === listener);
+    if (i >= 0) this.pending.splice(i, 1);
+    else this.inner.removeEventListener(type, listener);
+  }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: runs the Worker under `wrangler dev` against a throwaway local D1, onboards a tenant, and
- * prints latency percentiles and D1 round trips per endpoint, then the GraphQL face's figures (bundle size,
- * startup, a fresh start, a 100-product page) and the reports'. Figures to read, not pass/fail.
+ * prints latency percentiles and D1 round trips per endpoint, the sync fan-out, the store bridge's (print request
+ * to the printer's last byte, scan to till), then the GraphQL face's figures (bundle size, startup, a fresh start,
+ * a 100-product page) and the reports'. Figures to read, not pass/fail.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -166,6 +167,11 @@ await load("POST /api/v1/sales/quote (10 lines) load", 16, Math.max(ROUNDS * 2, 
 await benchSyncPull(call);
 console.log("");
 await (await import("./sync-fanout.mjs")).benchFanout({ base: BASE, token, till, rounds: Math.min(ROUNDS, 100) });
+// The bridge bench is TypeScript (it runs the bridge's own code and the test fakes): tsx runs it in a child.
+execFileSync(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "bridge.ts")], {
+  stdio: "inherit",
+  env: { ...process.env, BRIDGE_BENCH_BASE: BASE, BRIDGE_BENCH_JOBS: String(ROUNDS) },
+});
 // The GraphQL bench ends with a fresh start of wrangler dev: the reports go on with the new one.
 const restarted = await (await import("./graphql.mjs")).benchGraphql({ base: BASE, call, measure, load, server, devArgs });
 await (await import("./reports.mjs")).benchReports({ base: BASE, call, measure, dir, tenantId: created.json.data.tenant.id, storeId, login: adminLogin, server: restarted, devArgs });

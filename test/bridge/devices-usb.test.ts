@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { PrinterWriteError } from "../../bridge/devices/printer";
 import { findPrinterInterface, kernelDriverOf, openUsbPrinter, type UsbPrinterOptions } from "../../bridge/devices/usb";
+import { HotplugAfterEnumeration, systemWebUsb } from "../../bridge/devices/webusb";
 import { FakeUsb, FakeUsbPrinterDevice } from "../fakes/webusb";
 
 const timings = { pollIntervalMs: 40, statusTimeoutMs: 300, writeTimeoutMs: 300, backoff: { initialMs: 10, maxMs: 40 } };
@@ -227,5 +228,44 @@ describe("USB printer", () => {
     expect(await kernelDriverOf(device, 1, 0, root)).toBe("usblp");
     expect(await kernelDriverOf(device, 1, 1, root)).toBeUndefined();
     expect(await kernelDriverOf({ ...device, bus: undefined } as never, 1, 0, root)).toBeUndefined();
+  });
+});
+
+describe("USB on a machine whose USB cannot be enumerated", () => {
+  const NO_SYSFS = "getDevices error: /sys/bus/usb/devices/ not found (errno 2)";
+
+  it("the printer says why it is not connected and retries; nothing is thrown; once USB works it connects and hears replugs", async () => {
+    const device = new FakeUsbPrinterDevice();
+    const usb = new FakeUsb(device);
+    usb.subsystemError = NO_SYSFS;
+    const { printer } = open(usb, { usb: new HotplugAfterEnumeration(usb) });
+    await new Promise((r) => setTimeout(r, 150)); // several retries; a hotplug listener added now would throw
+    expect(printer.connected).toBe(false);
+    expect(usb.listenerCount("connect") + usb.listenerCount("disconnect")).toBe(0);
+    const refused = await printer.write(Uint8Array.of(0x1b, 0x40)).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PrinterWriteError);
+    expect((refused as PrinterWriteError).message).toContain("/sys/bus/usb/devices/ not found");
+
+    usb.subsystemError = undefined;
+    await printer.whenConnected();
+    expect(usb.listenerCount("connect")).toBe(1);
+    expect(usb.listenerCount("disconnect")).toBe(1);
+    const lost = once(printer, "disconnected");
+    const back = once(printer, "connected");
+    usb.replug(device);
+    await lost;
+    await back;
+    await printer.close();
+    expect(usb.listenerCount("connect") + usb.listenerCount("disconnect")).toBe(0);
+  });
+
+  it("the real usb package through systemWebUsb: listeners added before any enumeration throw nothing, whatever this machine's USB", async () => {
+    const usb = await systemWebUsb();
+    const listener = () => undefined;
+    usb.addEventListener("connect", listener);
+    const enumerated = await usb.getDevices().then(() => "listed", (e: Error) => e.message);
+    await new Promise((r) => setTimeout(r, 50));
+    usb.removeEventListener("connect", listener);
+    expect(typeof enumerated).toBe("string");
   });
 });

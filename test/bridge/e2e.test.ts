@@ -1,62 +1,32 @@
 /**
  * End to end: the real Worker (wrangler's local server, workerd with local D1 and the store hub) and the real
- * bridge (its command line, as systemd runs it, in a child process) against the fake TCP printer. The bridge is
+ * bridge (its command line, as systemd runs it, in a child process: the first test runs the file
+ * `npm run bridge:build` makes, the others the source through tsx) against the fake TCP printer. The bridge is
  * enrolled with its own `pair` command; jobs are asked for through the Worker's print-jobs API as a till would.
  *
  * One Worker for the file (startup is the slow part); each test enrols its own shop and bridge.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { readD1Migrations } from "@cloudflare/vitest-pool-workers";
-import { getPlatformProxy, unstable_readConfig, unstable_startWorker } from "wrangler";
 import { layoutReceipt, plainTextLines, type ReceiptModel } from "../../schema/receipt/index";
 import { decodeEscpos, textsOf } from "../fakes/escpos-decoder";
 import { RECORDED_SCANS } from "../fakes/evdev";
 import { FakeTcpPrinter } from "../fakes/tcp-printer";
-import { TEST_SECRETS } from "../fixtures/secrets.mjs";
 import { tempDir } from "./daemon-fixtures";
-import { aSale, openShop, type RunningBridge, ScannerFifo, type Shop, startBridge, TillSocket, waitFor, WorkerApi } from "./live-shop";
+import { aSale, buildBridge, type LocalWorker, openShop, type RunningBridge, ScannerFifo, type Shop, startBridge, startLocalWorker, TillSocket, waitFor, type WorkerApi } from "./live-shop";
 
-/** The part of the D1 binding used here (the Node side has no workers-types). */
-interface LocalD1 {
-  prepare(sql: string): unknown;
-  batch(statements: unknown[]): Promise<unknown>;
-}
-
-const root = path.resolve(import.meta.dirname, "../..");
-let worker: Awaited<ReturnType<typeof unstable_startWorker>>;
+let worker: LocalWorker;
 let api: WorkerApi;
-let persistDir: string;
+let built: ReturnType<typeof buildBridge>;
 
 beforeAll(async () => {
-  persistDir = mkdtempSync(path.join(tmpdir(), "edge-pos-e2e-"));
-  // The migrations, applied through a platform proxy on the same local state (a tenth of the time of spawning
-  // `wrangler d1 migrations apply`): the proxy's path is the state folder itself, the server's is its parent. The
-  // proxy gets a config of the database alone (the Worker's would have it warn about the hub it does not run).
-  const { name, compatibility_date, d1_databases } = unstable_readConfig({ config: path.join(root, "wrangler.toml") });
-  const dbOnly = path.join(persistDir, "wrangler.json");
-  writeFileSync(dbOnly, JSON.stringify({ name, compatibility_date, d1_databases }));
-  const migrations = await readD1Migrations(path.join(root, "migrations"));
-  const proxy = await getPlatformProxy<{ DB: LocalD1 }>({ configPath: dbOnly, persist: { path: path.join(persistDir, "v3") } });
-  try {
-    for (const m of migrations) await proxy.env.DB.batch(m.queries.map((q) => proxy.env.DB.prepare(q)));
-  } finally {
-    await proxy.dispose();
-  }
-  worker = await unstable_startWorker({
-    config: path.join(root, "wrangler.toml"),
-    bindings: Object.fromEntries(Object.entries(TEST_SECRETS).map(([name, value]) => [name, { type: "secret_text", value }])),
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist: persistDir, watch: false, logLevel: "error" },
-    sendMetrics: false,
-  });
-  api = new WorkerApi(await worker.url);
+  built = buildBridge();
+  worker = await startLocalWorker();
+  api = worker.api;
 }, 120_000);
 
 afterAll(async () => {
   await worker?.dispose();
-  if (persistDir) rmSync(persistDir, { recursive: true, force: true });
+  built?.remove();
 });
 
 const cleanups: (() => unknown)[] = [];
@@ -64,7 +34,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function bridgeFor(s: Shop, fake: FakeTcpPrinter, options: { scannerPath?: string } = {}): Promise<RunningBridge> {
+async function bridgeFor(s: Shop, fake: FakeTcpPrinter, options: { scannerPath?: string; bundle?: string } = {}): Promise<RunningBridge> {
   const bridge = await startBridge(s, { printerPort: fake.port, ...options });
   cleanups.push(bridge.remove, () => bridge.process.kill());
   return bridge;
@@ -96,10 +66,10 @@ const rawJob = (s: Shop, text: string) =>
 const timesPrinted = (fake: FakeTcpPrinter, text: string) => fake.printed.toString("latin1").split(text).length - 1;
 
 describe("the bridge end to end", () => {
-  it("prints a sale's receipt asked for through the hub, and kicks the drawer; the till hears each job's state", { timeout: 60_000 }, async () => {
+  it("prints a sale's receipt asked for through the hub, and kicks the drawer; the till hears each job's state (the built bridge, as a box runs it)", { timeout: 60_000 }, async () => {
     const s = await openShop(api);
     const fake = await printer();
-    const bridge = await bridgeFor(s, fake);
+    const bridge = await bridgeFor(s, fake, { bundle: built.bundle });
     const till = await tillOf(s);
     const sale = await aSale(s);
     const created = await s.api.must("POST", `/api/v1/stores/${s.storeId}/print-jobs`, { token: s.cashier, body: { kind: "receipt", saleId: sale.id } });
@@ -173,8 +143,8 @@ describe("the bridge end to end", () => {
 
     // A long job cut off after 2000 of its bytes reached the printer: it may have printed, so it is not sent again.
     const long = "x".repeat(60) + "\n";
-    const big = await s.api.must("POST", `/api/v1/stores/${s.storeId}/print-jobs`, { token: s.admin, body: { kind: "raw", bytesBase64: Buffer.from(`LONG START\n${long.repeat(100)}end of the long job\n`).toString("base64") } });
     fake.dropAfterBytes(fake.live.at(-1)!.printedLength + 2000);
+    const big = await s.api.must("POST", `/api/v1/stores/${s.storeId}/print-jobs`, { token: s.admin, body: { kind: "raw", bytesBase64: Buffer.from(`LONG START\n${long.repeat(100)}end of the long job\n`).toString("base64") } });
     await jobIn(bridge, s, big.id, "unknown");
     const after = await rawJob(s, "after the cut");
     await jobIn(bridge, s, after.id, "printed");

@@ -24,13 +24,14 @@ export class FakeConnection {
     return Buffer.concat(this.chunks);
   }
 
-  /** Record received bytes; returns the DLE EOT requests among them. */
-  receive(chunk: Buffer): number[] {
+  /** Record received bytes; returns the job bytes and the DLE EOT requests among them. */
+  receive(chunk: Buffer): { data: Buffer; requests: number[] } {
     const { data, requests } = this.parser.push(chunk);
-    this.chunks.push(Buffer.from(data));
+    const bytes = Buffer.from(data);
+    this.chunks.push(bytes);
     this.printedLength += data.length;
     this.requests.push(...requests);
-    return requests;
+    return { data: bytes, requests };
   }
 }
 
@@ -131,10 +132,10 @@ export class FakeTcpPrinter extends EventEmitter {
       // A drop takes effect at its byte, wherever the chunk the socket delivered ends (loopback hands over 64 KiB).
       const cut = this.dropAfter !== undefined && connection.printedLength + whole.length > this.dropAfter;
       const chunk = cut ? whole.subarray(0, Math.max(0, this.dropAfter! - connection.printedLength)) : whole;
-      const requests = connection.receive(chunk);
+      const { data, requests } = connection.receive(chunk);
       const replies = statusReplies(this.status);
       if (requests.length > 0 && !socket.destroyed) socket.write(Buffer.from(requests.map((n) => replies[n - 1]!)));
-      this.emit("data", connection);
+      this.emit("data", connection, data);
       if (this.dropAfter !== undefined && connection.printedLength >= this.dropAfter) {
         this.dropAfter = undefined;
         socket.resetAndDestroy();

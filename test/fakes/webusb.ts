@@ -327,7 +327,20 @@ export class FakeUsb {
     this.devices.push(...devices);
   }
 
+  /**
+   * Set: the machine's USB cannot be enumerated (the real package's "getDevices error: /sys/bus/usb/devices/ not
+   * found" in a container): getDevices() rejects, and adding the first listener throws from a timer, as the
+   * usb package does when libusb's hotplug watch cannot start.
+   */
+  subsystemError: string | undefined;
+
   addEventListener(type: "connect" | "disconnect", listener: ConnectionListener): void {
+    const error = this.subsystemError;
+    if (error !== undefined && this.listeners.connect.size + this.listeners.disconnect.size === 0) {
+      setTimeout(() => {
+        throw new Error(error);
+      }, 0);
+    }
     this.listeners[type].add(listener);
   }
 
@@ -340,6 +353,7 @@ export class FakeUsb {
   }
 
   async getDevices(): Promise<FakeUsbPrinterDevice[]> {
+    if (this.subsystemError !== undefined) throw new Error(this.subsystemError);
     return [...this.devices];
   }
 
