@@ -50,6 +50,8 @@ const clip = (reason: string | null) => (reason && reason.length > 200 ? `${reas
 
 export class Bridge implements LocalApiBackend {
   private lastStatus = "";
+  /** Why each scanner is not connected, from its last `disconnected` or open warning. */
+  private readonly scannerProblems = new Map<string, string>();
   private statusTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   localAddress: AddressInfo | undefined;
@@ -111,6 +113,13 @@ export class Bridge implements LocalApiBackend {
   }
 
   private wire(): void {
+    for (const [i, printer] of this.printers.entries()) {
+      const id = this.config.printers[i]!.id;
+      printer.on("connected", () => this.log.info("printer connected", { printer: id }));
+      printer.on("disconnected", (reason) => this.log.warn("printer disconnected; reconnecting", { printer: id, reason }));
+      // Once per new reason, not at every retry: a printer left off all night must not fill the log.
+      printer.on("problem", (reason) => this.log.warn("printer not reachable; retrying", { printer: id, reason }));
+    }
     this.runner.on("outcome", (entry) => void this.report(entry));
     this.runner.on("change", () => this.statusChanged());
     this.hub.on("acked", (jobId) => {
@@ -120,9 +129,20 @@ export class Bridge implements LocalApiBackend {
     this.hub.on("state", (state) => this.log.debug("hub link", { state }));
     for (const { entry, scanner } of this.scanners) {
       scanner.on("scan", (scan) => void this.scanned(entry, scan.text, scan.at));
-      scanner.on("warning", (message) => this.log.warn(message, { scanner: entry.id }));
-      scanner.on("connected", () => this.statusChanged());
+      scanner.on("warning", (message) => {
+        this.log.warn(message, { scanner: entry.id });
+        if (!scanner.connected) {
+          this.scannerProblems.set(entry.id, message);
+          this.statusChanged();
+        }
+      });
+      scanner.on("connected", () => {
+        this.scannerProblems.delete(entry.id);
+        this.log.info("scanner connected", { scanner: entry.id });
+        this.statusChanged();
+      });
       scanner.on("disconnected", (reason) => {
+        this.scannerProblems.set(entry.id, reason);
         this.log.warn("scanner disconnected", { scanner: entry.id, reason });
         this.statusChanged();
       });
@@ -159,8 +179,10 @@ export class Bridge implements LocalApiBackend {
   }
 
   devices(): BridgeDevice[] {
-    const printers = this.runner.printers().map((p): BridgeDevice => ({ id: p.id, kind: "printer", name: p.name, connected: p.connected, status: p.status }));
-    const scanners = this.scanners.map(({ entry, scanner }): BridgeDevice => ({ id: entry.id, kind: "scanner", name: entry.name ?? entry.id, connected: scanner.connected, status: null }));
+    const printers = this.runner.printers().map((p): BridgeDevice => ({ id: p.id, kind: "printer", name: p.name, connected: p.connected, status: p.status, problem: clip(p.problem) }));
+    const scanners = this.scanners.map(({ entry, scanner }): BridgeDevice => ({
+      id: entry.id, kind: "scanner", name: entry.name ?? entry.id, connected: scanner.connected, status: null, problem: scanner.connected ? null : clip(this.scannerProblems.get(entry.id) ?? null),
+    }));
     return [...printers, ...scanners];
   }
 
@@ -208,7 +230,9 @@ export class Bridge implements LocalApiBackend {
     return {
       hub: { state: this.hub.state, url: this.config.hub.url.origin },
       printers: this.runner.printers(),
-      scanners: this.scanners.map(({ entry, scanner }) => ({ id: entry.id, name: entry.name ?? entry.id, connected: scanner.connected, registerId: entry.registerId })),
+      scanners: this.scanners.map(({ entry, scanner }) => ({
+        id: entry.id, name: entry.name ?? entry.id, connected: scanner.connected, problem: scanner.connected ? null : (this.scannerProblems.get(entry.id) ?? null), registerId: entry.registerId,
+      })),
       queued: this.journal.queued().length,
     };
   }

@@ -32,6 +32,8 @@ export interface PrinterView {
   name: string;
   connected: boolean;
   status: PrinterState | null;
+  /** While not connected: why (bridge/devices' `problem`), or null. */
+  problem: string | null;
   /** Why the job at the head of the queue waits (paper_out, cover_open, offline, printer_error), or null. */
   waiting: string | null;
   queued: number;
@@ -123,6 +125,7 @@ class PrinterQueue {
     target.printer.on("connected", poke);
     target.printer.on("disconnected", poke);
     target.printer.on("status", poke);
+    target.printer.on("problem", () => runner.emit("change"));
     this.done = this.loop();
   }
 
@@ -320,7 +323,7 @@ export class JobRunner extends EventEmitter<RunnerEvents> {
       const status = t.printer.connected ? t.printer.lastStatus : undefined;
       return {
         id: t.id, name: t.name, connected: t.printer.connected, status: status ? toPrinterState(status) : null,
-        waiting: queue.waiting, queued: queue.size,
+        problem: t.printer.problem ?? null, waiting: queue.waiting, queued: queue.size,
       };
     });
   }

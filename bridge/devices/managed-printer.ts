@@ -100,6 +100,17 @@ export class ManagedPrinter extends EventEmitter<PrinterEvents> implements Print
     return this.current;
   }
 
+  get problem(): string | undefined {
+    return this.link ? undefined : this.lastProblem;
+  }
+
+  /** Note why the printer is not connected; tell listeners when the reason is a new one (not at every retry). */
+  private setProblem(reason: string): void {
+    if (reason === this.lastProblem) return;
+    this.lastProblem = reason;
+    if (!this.closed) this.emit("problem", reason);
+  }
+
   /** Try to connect now instead of at the end of the current backoff (a transport saw the device come back). */
   retryNow(): void {
     this.wake.poke();
@@ -185,7 +196,7 @@ export class ManagedPrinter extends EventEmitter<PrinterEvents> implements Print
       try {
         link = await this.connect();
       } catch (e) {
-        this.lastProblem = message(e);
+        this.setProblem(message(e));
         await this.wake.sleep(this.backoff.next());
         continue;
       }
@@ -201,7 +212,7 @@ export class ManagedPrinter extends EventEmitter<PrinterEvents> implements Print
       try {
         if (link.canReadStatus) first = await this.readStatus(link);
       } catch (e) {
-        this.lastProblem = `connected, but no status: ${message(e)}`;
+        this.setProblem(`connected, but no status: ${message(e)}`);
         await link.close().catch(() => undefined);
         await this.wake.sleep(this.backoff.next());
         continue;

@@ -29,6 +29,8 @@ export interface PrinterEvents {
   disconnected: [reason: string];
   /** A status that differs from the last one (the first status after each connect counts as a change). */
   status: [status: PrinterStatus];
+  /** While not connected: a connection attempt failed for a reason other than the last one's (see `problem`). */
+  problem: [reason: string];
 }
 
 /** Events: `connected`, `disconnected` (reason), `status` (PrinterStatus); see PrinterEvents. */
@@ -37,6 +39,8 @@ export interface Printer extends EventEmitter<PrinterEvents> {
   readonly connected: boolean;
   /** The last status read, or undefined while none has been read on the current link. */
   readonly lastStatus: PrinterStatus | undefined;
+  /** While not connected: why (the last attempt's error, or how the link was lost); undefined when connected. */
+  readonly problem: string | undefined;
   /**
    * Send a job's bytes. Resolves once every byte was handed to the transport and the printer confirmed receipt
    * (its answer to the status request sent after them, which also becomes the current status). Rejects with a

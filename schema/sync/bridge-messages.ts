@@ -121,6 +121,11 @@ export const BridgeDevice = z.object({
   connected: z.boolean(),
   /** Printers only; null while it cannot be read (disconnected). */
   status: PrinterState.nullable(),
+  /**
+   * While not connected: why, as the bridge last saw it ("cannot connect to 192.168.1.50:9100: connect ECONNREFUSED", "usb:04b8:0e28
+   * is not plugged in"), for a person to act on. Null when connected; absent from bridges older than it.
+   */
+  problem: z.string().max(200).nullable().optional(),
 });
 export type BridgeDevice = z.infer<typeof BridgeDevice>;
 

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Bridge } from "../../bridge/daemon";
 import { Devices } from "../../bridge/devices/index";
 import { fullJitterDelay, HubClient, type HubState } from "../../bridge/hub-client";
+import { createLogger } from "../../bridge/log";
 import type { Job } from "../../schema/sync/bridge-messages";
 import { FakeSerialScanner } from "../fakes/serial-scanner";
 import { FakeTcpPrinter } from "../fakes/tcp-printer";
@@ -240,7 +241,29 @@ describe("the bridge and its hub", () => {
       "a status with the paper out",
     );
     const paperOut = h.all("bridge.status").find((m) => (m.devices as { status: { paperOut: boolean } | null }[])[0]!.status?.paperOut === true)!;
-    expect(paperOut.devices).toEqual([{ id: "front", kind: "printer", name: "Front counter", connected: true, status: { online: false, coverOpen: false, paperNearEnd: true, paperOut: true, drawerOpen: false, error: false } }]);
+    expect(paperOut.devices).toEqual([{ id: "front", kind: "printer", name: "Front counter", connected: true, status: { online: false, coverOpen: false, paperNearEnd: true, paperOut: true, drawerOpen: false, error: false }, problem: null }]);
+  });
+
+  it("a printer it cannot reach: the hub hears why, the log says it once (not at every retry), and both hear it come back", async () => {
+    const { h, fake, dir } = await bridgeRig();
+    await fake.powerOff();
+    const lines: string[] = [];
+    const b = await Bridge.start(bridgeConfig({ hubUrl: h.url, credential: CREDENTIAL, journalDir: dir, printerPort: fake.port }), { ...FAST, log: createLogger("info", (l) => lines.push(l)) });
+    cleanups.push(() => b.stop());
+    type Device = { connected: boolean; problem?: string | null };
+    await until(() => h.all("bridge.status").some((m) => /ECONNREFUSED/.test((m.devices as Device[])[0]!.problem ?? "")), 3000, "the printer's problem at the hub");
+    const reported = h.all("bridge.status").map((m) => (m.devices as Device[])[0]!).find((d) => d.problem);
+    expect(reported).toMatchObject({ connected: false, problem: `cannot connect to 127.0.0.1:${fake.port}: connect ECONNREFUSED 127.0.0.1:${fake.port}` });
+    await new Promise((r) => setTimeout(r, 300)); // FAST backs off at most 80 ms: several more refused attempts
+    const unreachable = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "printer not reachable; retrying");
+    expect(unreachable).toHaveLength(1);
+    expect(unreachable[0]).toMatchObject({ level: "warn", printer: "front", reason: expect.stringContaining("ECONNREFUSED") });
+    expect(b.status().printers[0]).toMatchObject({ connected: false, problem: expect.stringContaining("ECONNREFUSED") });
+
+    await fake.powerOn();
+    await until(() => (h.all("bridge.status").at(-1)!.devices as Device[])[0]!.connected, 3000, "the printer back at the hub");
+    expect((h.all("bridge.status").at(-1)!.devices as Device[])[0]!.problem).toBeNull();
+    expect(lines.map((l) => JSON.parse(l).msg)).toContain("printer connected");
   });
 
   it("an interrupted job (killed while printing) is reported unknown on start, not printed", async () => {
@@ -270,7 +293,7 @@ describe("the bridge and its hub", () => {
     cleanups.push(() => b.stop());
     await until(() => b.hub.connected);
     await until(() => h.all("bridge.status").some((m) => (m.devices as { connected: boolean }[])[0]?.connected === true), 3000, "the scanner connected");
-    expect(h.all("bridge.status").at(-1)!.devices).toEqual([{ id: "scanner-1", kind: "scanner", name: "Kassa 1 scanner", connected: true, status: null }]);
+    expect(h.all("bridge.status").at(-1)!.devices).toEqual([{ id: "scanner-1", kind: "scanner", name: "Kassa 1 scanner", connected: true, status: null, problem: null }]);
     serial.scan("7350000100011");
     expect(await h.next("scan")).toEqual({ v: 1, type: "scan", scannerId: "scanner-1", text: "7350000100011", registerId: "reg-1", at: expect.any(Number) });
 

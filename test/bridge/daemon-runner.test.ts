@@ -192,6 +192,7 @@ describe("the job runner on a TCP printer", () => {
 class ScriptedPrinter extends EventEmitter<PrinterEvents> implements Printer {
   readonly identity = { type: "tcp" as const, host: "scripted", port: 9100 };
   readonly connected = true;
+  readonly problem = undefined;
   readonly lastStatus: PrinterStatus = decodeStatus(statusReplies({}));
   writes: Uint8Array[] = [];
   constructor(private readonly failures: (PrinterWriteError | undefined)[]) {

@@ -11,6 +11,7 @@ describe("schema/sync bridge messages", () => {
     { v: 1, type: "job.ack", jobId: "0b5c3f5e-6f0a-4f57-9d2e-6f1c1c0a1b2c" },
     { v: 1, type: "job.status", jobId: "j-1", state: "failed", reason: "paper_out", at: 1_700_000_000_000 },
     { v: 1, type: "bridge.status", devices: [{ id: "front", kind: "printer", name: "Front", connected: true, status: { online: true, coverOpen: false, paperNearEnd: false, paperOut: false, drawerOpen: false, error: false } }], at: 1 },
+    { v: 1, type: "bridge.status", devices: [{ id: "front", kind: "printer", name: "Front", connected: false, status: null, problem: "cannot connect to 192.168.1.50:9100: connect EHOSTUNREACH" }], at: 2 },
     { v: 1, type: "scan", scannerId: "scanner-1", text: "7310865004703", registerId: null, at: 1 },
   ];
 
@@ -26,6 +27,8 @@ describe("schema/sync bridge messages", () => {
     expect(parseClientMessage('{"v":1,"type":"job.ack","jobId":"j","extra":1}', "bridge")).toMatchObject({ ok: false, failure: { code: SYNC_CLOSE.MALFORMED } });
     expect(parseClientMessage('{"v":1,"type":"hello","lastSeq":null,"features":["jobs"]}', "bridge")).toEqual({ ok: true, message: { v: 1, type: "hello", lastSeq: null, features: ["jobs"] } });
     expect(parseClientMessage(JSON.stringify({ v: 1, type: "hello", lastSeq: 0, features: Array(17).fill("x") }), "register")).toMatchObject({ ok: false, failure: { code: SYNC_CLOSE.MALFORMED } });
+    const longProblem = { v: 1, type: "bridge.status", devices: [{ id: "front", kind: "printer", name: "Front", connected: false, status: null, problem: "x".repeat(201) }], at: 1 };
+    expect(parseClientMessage(JSON.stringify(longProblem), "bridge")).toMatchObject({ ok: false, failure: { code: SYNC_CLOSE.MALFORMED } });
   });
 
   it("round-trips what the hub sends the bridge and the tills", () => {

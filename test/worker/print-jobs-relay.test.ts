@@ -42,7 +42,11 @@ describe("bridge relay: bridge status", () => {
     const idle = await enrolBridge(t);
     const watching = await connectWith(till.credential, ["bridge.status"]);
     const bridge = await FakeBridge.connect(credential);
-    const devices = [printer("front", { paperNearEnd: true }), { id: "scanner-1", kind: "scanner", name: "Scanner", connected: true, status: null }];
+    const devices = [
+      printer("front", { paperNearEnd: true }),
+      { id: "back", kind: "printer", name: "Back", connected: false, status: null, problem: "usb:04b8:0e28 is not plugged in" },
+      { id: "scanner-1", kind: "scanner", name: "Scanner", connected: true, status: null, problem: null },
+    ];
     bridge.report(devices);
 
     expect(await watching.next("bridge.status")).toEqual({ v: 1, type: "bridge.status", bridgeId: deviceId, online: true, devices, at: expect.any(Number) });
