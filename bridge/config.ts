@@ -76,7 +76,10 @@ const LocalApi = z.strictObject({
   /** Loopback unless the store's tills must reach it over the network. */
   host: z.string().min(1).default("127.0.0.1"),
   port: Port.default(9180),
-  /** The key tills present (Authorization: Bearer …), or a file holding it. */
+  /**
+   * Optional: a key for clients that are not enrolled tills (Authorization: Bearer …), or a file holding it. Tills
+   * use their own device credentials.
+   */
   key: z.string().min(16, "at least 16 characters").optional(),
   keyFile: z.string().min(1).optional(),
 });
@@ -110,7 +113,7 @@ export interface BridgeConfig {
   defaultPrinterId: string | undefined;
   scanners: ScannerConfigEntry[];
   journalDir: string;
-  localApi: { host: string; port: number; key: string } | undefined;
+  localApi: { host: string; port: number; key: string | undefined } | undefined;
   logLevel: LogLevel;
   /** Problems worth a warning that stop nothing (a secret file others can read). */
   warnings: string[];
@@ -185,9 +188,6 @@ export function parseConfigFile(value: unknown, source = "the config", fromEnv =
         "enrol first with `npm run bridge -- pair --code <code> --hub <url> --out credential.txt`",
     );
   }
-  if (config.localApi && !config.localApi.key && !config.localApi.keyFile) {
-    problems.push("  localApi.key or localApi.keyFile (EDGE_POS_LOCAL_API_KEY / EDGE_POS_LOCAL_API_KEY_FILE): the local API needs a key; leave localApi out to run without it");
-  }
   if (problems.length) throw new ConfigError(`${source} is not a valid bridge config:\n${problems.join("\n")}`);
   return config;
 }
@@ -215,8 +215,8 @@ export async function resolveConfig(value: unknown, options: { baseDir: string; 
   let localApi: BridgeConfig["localApi"];
   if (config.localApi) {
     const { host, port, key, keyFile } = config.localApi;
-    const secret = key ?? (await readSecretFile(at(keyFile!), "localApi.keyFile", warnings));
-    if (secret.length < 16) throw new ConfigError("localApi.keyFile: the key is shorter than 16 characters");
+    const secret = key ?? (keyFile ? await readSecretFile(at(keyFile), "localApi.keyFile", warnings) : undefined);
+    if (secret !== undefined && secret.length < 16) throw new ConfigError("localApi.keyFile: the key is shorter than 16 characters");
     localApi = { host, port, key: secret };
   }
   const printers: PrinterEntry[] = [];

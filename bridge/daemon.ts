@@ -19,6 +19,7 @@ import { isFinal, Journal, type JournalEntry } from "./journal";
 import { LocalApi, type LocalApiBackend, type LocalJobRequest } from "./local-api";
 import { type Logger, silentLogger } from "./log";
 import { JobRunner } from "./runner";
+import { TillDirectory } from "./tills";
 
 export const BRIDGE_AGENT = "edge-pos-bridge/0.1.0";
 
@@ -92,8 +93,10 @@ export class Bridge implements LocalApiBackend {
       ...deps.hub,
       onJob: async (job) => bridge!.takeHubJob(job),
       onConnected: () => bridge!.connected(),
+      onTills: (list, at) => void tills.replace(list, at).catch((error: unknown) => log.error("could not save the hub's list of tills", { error })),
     });
-    const localApi = config.localApi ? new LocalApi({ key: config.localApi.key, backend: { submitLocal: (r) => bridge!.submitLocal(r), job: (id) => bridge!.job(id), status: () => bridge!.status() }, log }) : undefined;
+    const tills = await TillDirectory.open(config.journalDir, log.child({ component: "tills" }));
+    const localApi = config.localApi ? new LocalApi({ ...(config.localApi.key ? { key: config.localApi.key } : {}), tills, backend: { submitLocal: (r) => bridge!.submitLocal(r), job: (id) => bridge!.job(id), status: () => bridge!.status() }, log }) : undefined;
     bridge = new Bridge(config, journal, runner, hub, printers, scanners, localApi, log);
     bridge.wire();
     runner.resume();
@@ -213,7 +216,7 @@ export class Bridge implements LocalApiBackend {
       return { entry: known, isNew: false, conflict: !same };
     }
     // Local jobs have no hub seq; the journal's order of arrival places them among the hub's.
-    const job: Job = { id, seq: 1, printerId: request.printerId, createdAt: Date.now(), requestedBy: null, payload: request.payload };
+    const job: Job = { id, seq: 1, printerId: request.printerId, createdAt: Date.now(), requestedBy: request.requestedBy, payload: request.payload };
     const { entry, isNew } = await this.journal.add(job, "local");
     if (isNew) {
       this.log.info("local job taken", { jobId: id, kind: job.payload.kind, printer: job.printerId });

@@ -14,7 +14,7 @@
  */
 import { EventEmitter } from "node:events";
 import WebSocket from "ws";
-import { type Job, JobMessage, MAX_JOB_MESSAGE_CHARS } from "../schema/sync/bridge-messages";
+import { type Job, JobMessage, MAX_JOB_MESSAGE_CHARS, type TillCredential, TillsMessage } from "../schema/sync/bridge-messages";
 import { SYNC_CLOSE, SYNC_PING, SYNC_SUBPROTOCOL } from "../schema/sync/messages";
 import { type Logger, silentLogger } from "./log";
 
@@ -50,6 +50,8 @@ export interface HubClientOptions {
   onJob: (job: Job) => Promise<void>;
   /** The hub welcomed the socket: send the status and any outcomes it has not had. */
   onConnected?: () => void;
+  /** The hub's list of the store's tills (after the welcome, and when a till is enrolled or revoked). */
+  onTills?: (tills: TillCredential[], at: number) => void;
   log?: Logger;
   pingIntervalMs?: number;
   /** No message within this long after a ping ends the socket (ms). */
@@ -149,7 +151,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
     socket.on("open", () => {
       openedAt = Date.now();
       this.log.debug("socket open", { url: url.href });
-      socket.send(JSON.stringify({ v: 1, type: "hello", lastSeq: null, agent: this.options.agent, features: ["jobs"] }));
+      socket.send(JSON.stringify({ v: 1, type: "hello", lastSeq: null, agent: this.options.agent, features: ["jobs", "tills"] }));
       this.heartbeat(socket);
       // A hub that answers pings but never welcomes would leave the bridge connected to nothing.
       this.welcomeTimer = setTimeout(() => {
@@ -239,6 +241,12 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       case "job":
         this.job(socket, message);
         return;
+      case "tills": {
+        const parsed = TillsMessage.safeParse(message);
+        if (parsed.success) this.options.onTills?.(parsed.data.tills, parsed.data.at);
+        else this.log.error("the hub sent a list of tills this bridge cannot read; the last one stands", { issue: parsed.error.issues[0]?.message });
+        return;
+      }
       case "pong":
       case "changed":
       case "behind":

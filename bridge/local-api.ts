@@ -12,10 +12,11 @@
  * look the sale up. `id` makes a retried POST safe: the same id answers the job already taken (200), not a second
  * one; the same id with another job is 409.
  *
- * Who may call: whoever presents the local API key (Authorization: Bearer <key>), a secret from the bridge's config
- * that the store's tills are given. Not the tills' device credentials: the bridge could check those only by asking
- * the hub, which is exactly what is not there when this API is needed; and not the bridge's own credential, which
- * would let any till act as the bridge at the hub. The API listens on loopback unless configured otherwise.
+ * Who may call: a till of the store with its own device credential (X-Device-Credential, as at the Worker), checked
+ * against the hub's last list of the store's tills (bridge/tills.ts: digests, kept on disk, so the check needs no
+ * hub); or, when the config sets one, whoever presents the local API key (Authorization: Bearer <key>), for a
+ * client that is not an enrolled till. Never the bridge's own credential, which would let any till act as the
+ * bridge at the hub. The API listens on loopback unless configured otherwise.
  * Answers use the Worker's envelope: { success, data } or { success: false, error, code, fields? }.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
@@ -49,6 +50,8 @@ export const LocalDrawerKickBody = z.strictObject({
 
 export interface LocalJobRequest {
   clientId: string | undefined;
+  /** The till's device id, when a till's credential made the call (null: the local API key). */
+  requestedBy: string | null;
   printerId: string | null;
   payload: JobPayload;
 }
@@ -126,18 +129,21 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
 }
 
 export interface LocalApiOptions {
-  key: string;
+  /** The local API key, if the config sets one. */
+  key?: string;
+  /** The store's tills whose device credentials the API takes. */
+  tills: { check(credential: string): { deviceId: string } | undefined };
   backend: LocalApiBackend;
   log?: Logger;
 }
 
 export class LocalApi {
   readonly server: http.Server;
-  private readonly keyDigest: Buffer;
+  private readonly keyDigest: Buffer | undefined;
   private readonly log: Logger;
 
   constructor(private readonly options: LocalApiOptions) {
-    this.keyDigest = digest(options.key);
+    this.keyDigest = options.key === undefined ? undefined : digest(options.key);
     this.log = (options.log ?? silentLogger).child({ component: "local-api" });
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.requestTimeout = 30_000;
@@ -164,12 +170,22 @@ export class LocalApi {
     });
   }
 
-  private authorised(req: http.IncomingMessage): void {
+  /** Who is calling: a till (its device id) or the key's holder (null); throws 401 otherwise. */
+  private authorised(req: http.IncomingMessage): string | null {
+    const credential = req.headers["x-device-credential"];
+    if (typeof credential === "string" && credential.length > 0) {
+      // Unknown, revoked and another store's credentials answer alike.
+      const till = credential.length <= 200 ? this.options.tills.check(credential.trim()) : undefined;
+      if (!till) throw new HttpError(401, "INVALID_DEVICE", "That device credential is not one of this store's tills (as the hub last listed them)");
+      return till.deviceId;
+    }
     const header = req.headers.authorization;
-    if (!header) throw new HttpError(401, "LOCAL_KEY_REQUIRED", "Send the bridge's local API key as Authorization: Bearer <key>");
+    const askFor = this.keyDigest ? "the till's device credential as X-Device-Credential, or the local API key as Authorization: Bearer <key>" : "the till's device credential as X-Device-Credential";
+    if (!header) throw new HttpError(401, "CREDENTIAL_REQUIRED", `Send ${askFor}`);
     const match = /^Bearer\s+(.+)$/i.exec(header);
     // Compare digests: equal length whatever was sent, and no early exit on the first differing byte.
-    if (!match || !timingSafeEqual(digest(match[1]!.trim()), this.keyDigest)) throw new HttpError(401, "INVALID_LOCAL_KEY", "That is not the bridge's local API key");
+    if (!this.keyDigest || !match || !timingSafeEqual(digest(match[1]!.trim()), this.keyDigest)) throw new HttpError(401, "INVALID_LOCAL_KEY", `That is not the bridge's local API key: send ${askFor}`);
+    return null;
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -180,7 +196,7 @@ export class LocalApi {
     };
     const path = new URL(req.url ?? "/", "http://bridge").pathname;
     try {
-      this.authorised(req);
+      const requestedBy = this.authorised(req);
       const { backend } = this.options;
       const route = `${req.method} ${path}`;
       if (route === "POST /print-jobs") {
@@ -189,12 +205,12 @@ export class LocalApi {
           body.kind === "receipt" ? { kind: "receipt", saleId: body.model.saleId, copy: body.copy, model: body.model }
           : body.kind === "raw" ? { kind: "raw", bytesBase64: body.bytesBase64 }
           : { kind: "test" };
-        return send(...(await this.submit({ clientId: body.id, printerId: body.printerId ?? null, payload })));
+        return send(...(await this.submit({ clientId: body.id, requestedBy, printerId: body.printerId ?? null, payload })));
       }
       if (route === "POST /drawer-kicks") {
         const body = parse(LocalDrawerKickBody, await jsonBody(req));
         const payload: JobPayload = body.pin ? { kind: "drawer", pin: body.pin } : { kind: "drawer" };
-        return send(...(await this.submit({ clientId: body.id, printerId: body.printerId ?? null, payload })));
+        return send(...(await this.submit({ clientId: body.id, requestedBy, printerId: body.printerId ?? null, payload })));
       }
       const jobMatch = /^\/print-jobs\/([^/]+)$/.exec(path);
       if (req.method === "GET" && jobMatch) {

@@ -12,8 +12,8 @@ import { ReceiptModelSchema } from "../receipt/contract";
  * acked when the socket dropped becomes unknown, never sent again.
  *
  * Who gets what: a message of this file is sent only to a client that announced it in its hello's `features`
- * (FEATURES below): `jobs` from a bridge (it then receives `job`), `job.status`, `bridge.status` and `scan` from a
- * till. `job.ack`, `job.status`, `bridge.status` and `scan` may be sent to the hub only by a bridge (a device of
+ * (FEATURES below): `jobs` from a bridge (it then receives `job`), `tills` from a bridge (it then receives `tills`),
+ * `job.status`, `bridge.status` and `scan` from a till. `job.ack`, `job.status`, `bridge.status` and `scan` may be sent to the hub only by a bridge (a device of
  * kind bridge); from any other client they close the socket (4004).
  */
 
@@ -32,6 +32,8 @@ export const FEATURES = {
   bridgeStatus: "bridge.status",
   /** A till told of barcode scans at the store's bridges. */
   scan: "scan",
+  /** A bridge told of the store's enrolled tills (`tills`), so its local API can check their credentials offline. */
+  tills: "tills",
 } as const;
 export type Feature = (typeof FEATURES)[keyof typeof FEATURES];
 
@@ -148,6 +150,30 @@ export const BridgeStatusRelay = z.object({
   bridgeId: Id,
   online: z.boolean(),
   devices: z.array(BridgeDevice).max(32),
+  at: z.number().int(),
+});
+
+/** The most tills one `tills` message lists (a store's enrolled registers). */
+export const MAX_TILLS = 500;
+
+/** One enrolled till as the bridge checks it: its device, its register, and the SHA-256 (hex) of its device credential. */
+export const TillCredential = z.object({
+  deviceId: Id,
+  registerId: Id.nullable(),
+  credentialSha256: z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 digest in lower-case hex"),
+});
+export type TillCredential = z.infer<typeof TillCredential>;
+
+/**
+ * Hub → bridge (that said `tills`): every till of the store whose credential works now, the whole list each time.
+ * Sent after the bridge's welcome, when a till is enrolled and when a device of the store is revoked. The bridge's
+ * local API takes a till's own credential (X-Device-Credential) by its digest, which works while the hub cannot be
+ * reached; the digest is of a 256-bit random credential, so it gives nobody the credential.
+ */
+export const TillsMessage = z.object({
+  v: version,
+  type: z.literal("tills"),
+  tills: z.array(TillCredential).max(MAX_TILLS),
   at: z.number().int(),
 });
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BRIDGE_CLIENT_TYPES, BridgeStatus, BridgeStatusRelay, JobAck, JobMessage, JobStatus, Scan, ScanRelay } from "./bridge-messages";
+import { BRIDGE_CLIENT_TYPES, BridgeStatus, BridgeStatusRelay, JobAck, JobMessage, JobStatus, Scan, ScanRelay, TillsMessage } from "./bridge-messages";
 
 /**
  * The store hub's socket protocol (GET /api/v1/sync/ws): JSON text messages, each `{ v, type, ... }`. Defined once
@@ -58,7 +58,7 @@ export const Hello = z.strictObject({
   agent: z.string().max(100).optional(),
   /**
    * The message types beyond this file's that the client understands (FEATURES of bridge-messages.ts): a bridge
-   * says ["jobs"], a till e.g. ["job.status", "bridge.status", "scan"]. Names the hub does not know are ignored.
+   * says ["jobs", "tills"], a till e.g. ["job.status", "bridge.status", "scan"]. Names the hub does not know are ignored.
    */
   features: z.array(z.string().min(1).max(40)).max(16).optional(),
 });
@@ -108,8 +108,8 @@ export const Pong = z.object({ v: version, type: z.literal("pong") });
 /** Said just before the hub closes a socket for cause (the close code and reason say the same). */
 export const ErrorMessage = z.object({ v: version, type: z.literal("error"), code: z.string(), message: z.string() });
 
-/** Every message the hub may send: the sync messages, jobs to a bridge, and job states, bridge status and scans to tills. */
-export const ServerMessage = z.discriminatedUnion("type", [Welcome, Changed, Behind, Pong, ErrorMessage, JobMessage, JobStatus, BridgeStatusRelay, ScanRelay]);
+/** Every message the hub may send: the sync messages, jobs and the store's tills to a bridge, and job states, bridge status and scans to tills. */
+export const ServerMessage = z.discriminatedUnion("type", [Welcome, Changed, Behind, Pong, ErrorMessage, JobMessage, JobStatus, BridgeStatusRelay, ScanRelay, TillsMessage]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 
 /**

@@ -78,14 +78,16 @@ describe("the config", () => {
     }
   });
 
-  it("refuses a config without a credential, with twice the same printer id, or a local API without a key", async () => {
+  it("refuses a config without a credential, with twice the same printer id, or a local API key that is too short; a local API needs no key", async () => {
     const dir = folder();
     const noCredential = await loadConfig(write(dir, { hub: { url: "https://pos.example.com" }, journal: { dir: "j" } }), {}).catch((e: Error) => e.message);
     expect(noCredential).toMatch(/hub\.credential or hub\.credentialFile.*pair/);
     const twice = await loadConfig(write(dir, { ...minimal, printers: [PRINTER, PRINTER] }), {}).catch((e: Error) => e.message);
     expect(twice).toContain('printers: the id "front" is used twice');
-    const keyless = await loadConfig(write(dir, { ...minimal, localApi: {} }), {}).catch((e: Error) => e.message);
-    expect(keyless).toContain("localApi.key or localApi.keyFile");
+    const keyless = await loadConfig(write(dir, { ...minimal, localApi: {} }), {});
+    expect(keyless.localApi).toEqual({ host: "127.0.0.1", port: 9180, key: undefined });
+    const short = await loadConfig(write(dir, { ...minimal, localApi: { key: "too short" } }), {}).catch((e: Error) => e.message);
+    expect(short).toContain("localApi.key");
     const missingFile = await loadConfig(write(dir, { ...minimal, hub: { url: "https://x.example", credentialFile: "nope.txt" } }), {}).catch((e: Error) => e.message);
     expect(missingFile).toMatch(/^hub\.credentialFile: cannot read/);
     const badProfile = await loadConfig(write(dir, { ...minimal, printers: [{ ...PRINTER, profile: { ...PRINTER.profile, columns: 40 } }] }), {}).catch((e: Error) => e.message);

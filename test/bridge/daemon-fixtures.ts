@@ -22,9 +22,9 @@ export function tempDir(prefix = "edge-pos-bridge-"): { dir: string; remove: () 
 }
 
 /** Resolves when `check` is true, polling; fails after `ms`. */
-export async function until(check: () => boolean, ms = 5000, what = "the condition"): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, ms = 5000, what = "the condition"): Promise<void> {
   const end = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }

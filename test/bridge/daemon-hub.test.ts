@@ -3,7 +3,8 @@
  * heartbeat, reconnects with backoff, 4010, acknowledgements only after the journal, redelivery, outcomes and
  * device status.
  */
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Bridge } from "../../bridge/daemon";
@@ -54,7 +55,7 @@ describe("the hub client", () => {
     const { c, states } = client(h, { pingIntervalMs: 40 });
     c.start();
     const hello = await h.next("hello");
-    expect(hello).toEqual({ v: 1, type: "hello", lastSeq: null, agent: "test", features: ["jobs"] });
+    expect(hello).toEqual({ v: 1, type: "hello", lastSeq: null, agent: "test", features: ["jobs", "tills"] });
     const conn = h.last!;
     expect(conn.request.url).toBe("/api/v1/sync/ws");
     expect(conn.request.headers["sec-websocket-protocol"]).toBe("edge-pos.sync.v1");
@@ -264,6 +265,37 @@ describe("the bridge and its hub", () => {
     await until(() => (h.all("bridge.status").at(-1)!.devices as Device[])[0]!.connected, 3000, "the printer back at the hub");
     expect((h.all("bridge.status").at(-1)!.devices as Device[])[0]!.problem).toBeNull();
     expect(lines.map((l) => JSON.parse(l).msg)).toContain("printer connected");
+  });
+
+  it("keeps the hub's list of tills for the local API: a listed till's credential works, one dropped from the list stops, and the list outlives a restart", async () => {
+    const { h, fake, dir } = await bridgeRig();
+    const config = bridgeConfig({ hubUrl: h.url, credential: CREDENTIAL, journalDir: dir, printerPort: fake.port, localApiKey: "local-key-0123456789abcdef" });
+    const first = await Bridge.start(config, FAST);
+    const asTill = (bridge: Bridge, credential: string) =>
+      fetch(`http://127.0.0.1:${bridge.localAddress!.port}/status`, { headers: { "X-Device-Credential": credential } }).then((r) => r.status);
+    const digest = (text: string) => createHash("sha256").update(text).digest("hex");
+    const tills = [{ deviceId: "till-1", registerId: "reg-1", credentialSha256: digest("dvc_till-one") }, { deviceId: "till-2", registerId: "reg-2", credentialSha256: digest("dvc_till-two") }];
+    await until(() => h.last?.of("hello").length === 1, 3000, "hello");
+    expect(await asTill(first, "dvc_till-one")).toBe(401); // no list yet
+    h.last!.send({ v: 1, type: "tills", tills, at: 100 });
+    await until(() => existsSync(path.join(dir, "tills.json")), 3000, "the list saved");
+    await until(async () => (await asTill(first, "dvc_till-one")) === 200, 3000, "till one let in");
+    expect(await asTill(first, "dvc_till-two")).toBe(200);
+
+    h.last!.send({ v: 1, type: "tills", tills: tills.slice(1), at: 200 }); // till one revoked
+    h.last!.send({ v: 1, type: "tills", tills, at: 150 }); // an older list arriving late changes nothing
+    await until(async () => (await asTill(first, "dvc_till-one")) === 401, 3000, "till one refused");
+    expect(await asTill(first, "dvc_till-two")).toBe(200);
+    h.last!.send({ v: 1, type: "tills", tills: [{ deviceId: "x", registerId: null, credentialSha256: "not-a-digest" }], at: 300 }); // unreadable: ignored
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await asTill(first, "dvc_till-two")).toBe(200);
+    await first.stop();
+
+    await h.stop(); // the internet goes down; the bridge restarts
+    const second = await Bridge.start({ ...config, localApi: { ...config.localApi!, port: 0 } }, FAST);
+    cleanups.push(() => second.stop());
+    expect(await asTill(second, "dvc_till-two")).toBe(200);
+    expect(await asTill(second, "dvc_till-one")).toBe(401);
   });
 
   it("an interrupted job (killed while printing) is reported unknown on start, not printed", async () => {

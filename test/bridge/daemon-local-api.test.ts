@@ -1,7 +1,11 @@
 /**
- * The local HTTP API: tills print through it with the hub unreachable; every call needs the local API key.
+ * The local HTTP API: tills print through it with the hub unreachable, with their own device credentials (as the
+ * hub last listed them, saved by the bridge) or the optional local API key.
  */
+import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../bridge/config";
 import { Bridge } from "../../bridge/daemon";
@@ -12,6 +16,10 @@ import { swedishContext, swedishSale } from "../schema/receipt-fixtures";
 import { bridgeConfig, FAST, tempDir, until } from "./daemon-fixtures";
 
 const KEY = "local-key-0123456789abcdef";
+/** A till of the store, in the list the hub sent before the internet went down (saved as the bridge saves it). */
+const TILL = { credential: "dvc_till-credential-0123456789abcdefghij", deviceId: "till-device-1", registerId: "register-1" };
+const REVOKED_EARLIER = "dvc_a-till-not-in-the-list-0123456789";
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 let bridge: Bridge;
 let fake: FakeTcpPrinter;
 let base: string;
@@ -31,6 +39,7 @@ beforeAll(async () => {
   const temp = tempDir();
   remove = temp.remove;
   const hubUrl = new URL(`http://127.0.0.1:${await deadPort()}`);
+  writeFileSync(path.join(temp.dir, "tills.json"), JSON.stringify({ tills: [{ deviceId: TILL.deviceId, registerId: TILL.registerId, credentialSha256: sha256(TILL.credential) }], at: 1 }), { mode: 0o600 });
   bridge = await Bridge.start(bridgeConfig({ hubUrl, credential: "dvc_x", journalDir: temp.dir, printerPort: fake.port, localApiKey: KEY }), FAST);
   base = `http://127.0.0.1:${bridge.localAddress!.port}`;
 });
@@ -60,14 +69,28 @@ async function settled(id: string) {
   }
 }
 
-describe("the local API's key", () => {
-  it("refuses a call without the key, or with another key, and names why", async () => {
+describe("who may call the local API", () => {
+  it("refuses a call with no credential, another key, the bridge's own credential or a till the hub did not list, and names why", async () => {
     const none = await call("GET", "/status", undefined, {});
-    expect(none).toMatchObject({ status: 401, body: { success: false, code: "LOCAL_KEY_REQUIRED" } });
+    expect(none).toMatchObject({ status: 401, body: { success: false, code: "CREDENTIAL_REQUIRED" } });
+    expect(none.body.error).toMatch(/X-Device-Credential.*local API key/);
     const wrong = await call("POST", "/drawer-kicks", {}, { Authorization: "Bearer not-the-key-at-all" });
     expect(wrong).toMatchObject({ status: 401, body: { code: "INVALID_LOCAL_KEY" } });
     const bridgeCredential = await call("GET", "/status", undefined, { "X-Device-Credential": "dvc_x" });
-    expect(bridgeCredential.status).toBe(401);
+    expect(bridgeCredential).toMatchObject({ status: 401, body: { code: "INVALID_DEVICE" } });
+    const unlisted = await call("POST", "/drawer-kicks", {}, { "X-Device-Credential": REVOKED_EARLIER });
+    expect(unlisted).toEqual({ status: 401, body: bridgeCredential.body }); // unknown, revoked, another store's: alike
+    const tooLong = await call("GET", "/status", undefined, { "X-Device-Credential": "x".repeat(5000) });
+    expect(tooLong).toMatchObject({ status: 401, body: { code: "INVALID_DEVICE" } });
+  });
+
+  it("takes a listed till's own device credential with the hub unreachable, and journals the job as that till's", async () => {
+    const asTill = { "X-Device-Credential": TILL.credential };
+    expect((await call("GET", "/status", undefined, asTill)).status).toBe(200);
+    const { status, body } = await call("POST", "/print-jobs", { kind: "raw", bytesBase64: Buffer.from("from the till\n").toString("base64") }, asTill);
+    expect(status).toBe(202);
+    expect(bridge.journal.get(String(body.data!.id))).toMatchObject({ source: "local", requestedBy: TILL.deviceId });
+    expect(await settled(String(body.data!.id))).toMatchObject({ state: "printed" });
   });
 
   it("answers /status with the key: the hub link down, the printer connected", async () => {

@@ -6,6 +6,7 @@
  *
  * One Worker for the file (startup is the slow part); each test enrols its own shop and bridge.
  */
+import net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { layoutReceipt, plainTextLines, type ReceiptModel } from "../../schema/receipt/index";
 import { decodeEscpos, textsOf } from "../fakes/escpos-decoder";
@@ -34,7 +35,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function bridgeFor(s: Shop, fake: FakeTcpPrinter, options: { scannerPath?: string; bundle?: string } = {}): Promise<RunningBridge> {
+async function bridgeFor(s: Shop, fake: FakeTcpPrinter, options: { scannerPath?: string; bundle?: string; localApiPort?: number } = {}): Promise<RunningBridge> {
   const bridge = await startBridge(s, { printerPort: fake.port, ...options });
   cleanups.push(bridge.remove, () => bridge.process.kill());
   return bridge;
@@ -53,6 +54,14 @@ const bridgeDevice = async (s: Shop, id: string) => {
   const listed = await s.api.must("GET", `/api/v1/stores/${s.storeId}/bridge`, { token: s.admin });
   return listed.bridges.flatMap((b: any) => b.devices).find((d: any) => d.id === id);
 };
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
 
 async function printer(): Promise<FakeTcpPrinter> {
   const fake = await new FakeTcpPrinter().start();
@@ -175,5 +184,28 @@ describe("the bridge end to end", () => {
     expect(till.messages.filter((m) => m.type === "scan").map((m) => m.text)).toEqual(RECORDED_SCANS.se.map((scan) => scan.text));
     await waitFor("the scanner connected at the hub", async () => (await bridgeDevice(s, "scanner-1"))?.connected === true, { bridge: bridge.process });
     expect(await bridgeDevice(s, "scanner-1")).toMatchObject({ kind: "scanner", name: "Handskanner", status: null });
+  });
+
+  it("a till prints through the bridge's local API with its own device credential, which the hub listed; revoked, it is refused at once", { timeout: 60_000 }, async () => {
+    const s = await openShop(api);
+    const fake = await printer();
+    const port = await freePort();
+    const bridge = await bridgeFor(s, fake, { localApiPort: port });
+    const local = (method: string, pathname: string, body?: unknown) =>
+      fetch(`http://127.0.0.1:${port}${pathname}`, {
+        method,
+        headers: { "X-Device-Credential": s.till, ...(body ? { "Content-Type": "application/json" } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+    await waitFor("the till's credential taken by the local API", async () => (await local("GET", "/status")).status === 200, { bridge: bridge.process });
+    const taken = await local("POST", "/print-jobs", { kind: "raw", bytesBase64: Buffer.from("printed locally\n").toString("base64"), id: "till-T01-0001" });
+    expect(taken.status).toBe(202);
+    await waitFor("the local job printed", async () => (await local("GET", `/print-jobs/${taken.json.data.id}`)).json.data.state === "printed", { bridge: bridge.process });
+    expect(timesPrinted(fake, "printed locally")).toBe(1);
+
+    const tillDevice = (await s.api.must("GET", "/api/v1/devices/current", { headers: { "X-Device-Credential": s.till } })).device.id as string;
+    await s.api.must("POST", `/api/v1/devices/${tillDevice}/revoke`, { status: 200, token: s.admin });
+    await waitFor("the revoked till refused by the local API", async () => (await local("GET", "/status")).status === 401, { bridge: bridge.process, ms: 5000 });
+    expect((await local("POST", "/drawer-kicks", {})).json.code).toBe("INVALID_DEVICE");
   });
 });

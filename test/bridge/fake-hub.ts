@@ -30,6 +30,9 @@ export class HubConnection {
   sendJob(job: Job): void {
     this.socket.send(JSON.stringify({ v: 1, type: "job", job }));
   }
+  send(message: unknown): void {
+    this.socket.send(JSON.stringify(message));
+  }
 }
 
 export class FakeHub extends EventEmitter<{ connection: [HubConnection]; message: [HubConnection, HubMessage] }> {

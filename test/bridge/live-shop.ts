@@ -202,7 +202,7 @@ export interface RunningBridge {
  * keyboard-wedge scanner "scanner-1" on `scannerPath` when given), start it and wait until the hub sees it online
  * with its printer connected.
  */
-export async function startBridge(s: Shop, options: { printerPort: number; scannerPath?: string; logLevel?: string; bundle?: string }): Promise<RunningBridge> {
+export async function startBridge(s: Shop, options: { printerPort: number; scannerPath?: string; logLevel?: string; bundle?: string; localApiPort?: number }): Promise<RunningBridge> {
   const { dir, remove } = tempDir("edge-pos-live-bridge-");
   const device = await s.api.must("POST", `/api/v1/stores/${s.storeId}/devices`, { token: s.admin, body: { kind: "bridge", name: "Bakrummet" } });
   const paired = await pair({ hub: s.api.base, code: device.pairing.code, out: path.join(dir, "credential.txt") });
@@ -212,6 +212,7 @@ export async function startBridge(s: Shop, options: { printerPort: number; scann
     printers: [{ id: "front", name: "Kassaskrivare", transport: { type: "tcp", host: "127.0.0.1", port: options.printerPort }, profile: { columns: 42, codePage: "cp858", cut: "partial" }, default: true }],
     scanners: options.scannerPath ? [{ id: "scanner-1", name: "Handskanner", type: "evdev", path: options.scannerPath, layout: "se", grab: "try" }] : [],
     journal: { dir: "journal" },
+    ...(options.localApiPort ? { localApi: { host: "127.0.0.1", port: options.localApiPort } } : {}),
     logLevel: options.logLevel ?? "info",
   };
   const configFile = path.join(dir, "bridge.json");

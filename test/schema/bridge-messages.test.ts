@@ -39,6 +39,7 @@ describe("schema/sync bridge messages", () => {
       { v: 1, type: "job.status", jobId: "j-1", state: "sent", reason: null, at: 2 },
       { v: 1, type: "bridge.status", bridgeId: "b-1", online: false, devices: [], at: 3 },
       { v: 1, type: "scan", bridgeId: "b-1", scannerId: "scanner-1", text: "123", registerId: "r-1", at: 4 },
+      { v: 1, type: "tills", tills: [{ deviceId: "d-1", registerId: "r-1", credentialSha256: "a".repeat(64) }], at: 5 },
     ];
     for (const m of messages) expect(parseServerMessage(serverMessage(m))).toEqual(m);
   });

@@ -1,6 +1,7 @@
 import { FEATURES, isFinalJobState, type Feature } from "../../schema/sync/bridge-messages";
 import { SYNC_CLOSE, SYNC_PROTOCOL_VERSION, type ParseFailure, type ServerMessage } from "../../schema/sync/messages";
 import type { BridgeStatusRecord, JobQueue, JobRecord } from "./hub-jobs";
+import { storeTills } from "./hub-tills";
 import { helloedSockets, send, type BridgeClientMessage, type SocketAttachment, type SocketListener } from "./hub-sockets";
 
 /**
@@ -17,7 +18,25 @@ import { helloedSockets, send, type BridgeClientMessage, type SocketAttachment, 
  * till (any socket but a bridge's) that said `job.status`, `bridge.status` or `scan` gets those.
  */
 export class BridgeRelay implements SocketListener {
-  constructor(private readonly ctx: DurableObjectState, private readonly jobs: JobQueue) {}
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly jobs: JobQueue,
+    private readonly db: () => D1Database,
+  ) {}
+
+  /**
+   * Tell the bridges that asked (`tills`) which of the store's tills may use their local API: the one that just
+   * said hello, or every one (a till was enrolled or a device revoked). One D1 read for all of them.
+   */
+  async sendTills(only?: { ws: WebSocket; a: SocketAttachment }): Promise<number> {
+    const targets = only ? [only] : helloedSockets(this.ctx, "bridge").filter(({ a }) => a.features.includes(FEATURES.tills));
+    if (targets.length === 0) return 0;
+    const { tenantId, storeId } = targets[0]!.a;
+    const tills = await storeTills(this.db(), tenantId, storeId);
+    const message: ServerMessage = { v: SYNC_PROTOCOL_VERSION, type: "tills", tills, at: Date.now() };
+    for (const { ws } of targets) trySend(ws, message);
+    return targets.length;
+  }
 
   /** Send every job that can go now, in order (after a job is queued, a bridge says hello or reports its devices). */
   deliver(now = Date.now()): void {
@@ -40,6 +59,9 @@ export class BridgeRelay implements SocketListener {
   helloed(ws: WebSocket, a: SocketAttachment): void {
     const now = Date.now();
     if (a.kind === "bridge") {
+      if (a.features.includes(FEATURES.tills)) {
+        void this.sendTills({ ws, a }).catch((error: unknown) => console.error("hub: could not send the tills to a bridge", error));
+      }
       if (!a.features.includes(FEATURES.jobs)) return;
       // Drawer kicks sent on a socket that is gone (its close may not have reached the hub) are never sent again.
       const open = helloedSockets(this.ctx, "bridge").filter(({ a: other }) => other.deviceId === a.deviceId).map(({ a: other }) => other.socketId);

@@ -52,7 +52,7 @@ export class StoreHub extends DurableObject<Env> {
     super(ctx, env);
     this.state = new HubState(ctx.storage.sql);
     this.jobs = new JobQueue(ctx.storage);
-    this.relay = new BridgeRelay(ctx, this.jobs);
+    this.relay = new BridgeRelay(ctx, this.jobs, () => this.env.DB);
     this.sockets = new HubSockets(ctx, () => this.env.DB, this.relay);
     // The hub's own writes (sessions, cash events, closes) tell its sockets directly once they commit; they are
     // the store's own rows, nothing for other stores' hubs.
@@ -89,7 +89,13 @@ export class StoreHub extends DurableObject<Env> {
   async disconnectDevice(deviceId: string): Promise<number> {
     const closed = this.sockets.closeDevice(deviceId, SYNC_CLOSE.REVOKED, "this device was revoked or its store deactivated");
     this.relay.revoked(deviceId);
+    await this.relay.sendTills();
     return closed;
+  }
+
+  /** A till of this store was enrolled: the bridges' lists of tills for their local API are sent again. Answers to how many bridges. */
+  async tillsChanged(): Promise<number> {
+    return this.relay.sendTills();
   }
 
   /** Which tills, bridges and sync clients are connected, and since when. */

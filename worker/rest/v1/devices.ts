@@ -83,6 +83,11 @@ export const deviceRoutes = [
     description: "Once per code. The credential is answered only here: keep it, and send it as X-Device-Credential. Wrong codes count against the client address (20 per 15 minutes).",
     body: PairBody, response: PairResult,
     errors: { 401: "INVALID_PAIRING_CODE: the code is wrong, used or expired", 403: "STORE_INACTIVE: the device's store is inactive", 429: "TOO_MANY_ATTEMPTS: too many wrong codes from this address" },
-    handler: (c, { body }) => pairDevice(c.get("db"), c.env, c.get("request"), body.code),
+    handler: async (c, { body }) => {
+      const paired = await pairDevice(c.get("db"), c.env, c.get("request"), body.code);
+      // A new till: the store's bridges learn its credential's digest for their local API (after the answer).
+      if (paired.device.kind === "register") c.executionCtx.waitUntil(storeHub(c.env, paired.tenant.id, paired.device.storeId).tillsChanged().catch(() => 0));
+      return paired;
+    },
   }),
 ];
