@@ -121,7 +121,10 @@ export class Bridge implements LocalApiBackend {
       printer.on("connected", () => this.log.info("printer connected", { printer: id }));
       printer.on("disconnected", (reason) => this.log.warn("printer disconnected; reconnecting", { printer: id, reason }));
       // Once per new reason, not at every retry: a printer left off all night must not fill the log.
-      printer.on("problem", (reason) => this.log.warn("printer not reachable; retrying", { printer: id, reason }));
+      const unreachable = (reason: string) => this.log.warn("printer not reachable; retrying", { printer: id, reason });
+      printer.on("problem", unreachable);
+      // A first attempt that failed while the bridge was starting, before this listener.
+      if (!printer.connected && printer.problem) unreachable(printer.problem);
     }
     this.runner.on("outcome", (entry) => void this.report(entry));
     this.runner.on("change", () => this.statusChanged());

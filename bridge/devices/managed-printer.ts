@@ -68,7 +68,8 @@ export class ManagedPrinter extends EventEmitter<PrinterEvents> implements Print
   private queue: Promise<unknown> = Promise.resolve();
   private pending = 0;
   private pollTimer: NodeJS.Timeout | undefined;
-  private lastProblem = "not connected yet";
+  /** Why the printer is not connected: undefined until a first attempt fails (or while connected, its last drop). */
+  private lastProblem: string | undefined;
   private readonly closeWaiters = new Set<() => void>();
   private readonly wake = new Wakeable();
   private readonly backoff: Backoff;
@@ -121,7 +122,7 @@ export class ManagedPrinter extends EventEmitter<PrinterEvents> implements Print
     if (this.closed) return Promise.reject(new PrinterWriteError("closed", false, "the printer is closed"));
     if (!link) {
       return Promise.reject(
-        new PrinterWriteError("disconnected", false, `${describeIdentity(this.identity)} is not connected (${this.lastProblem})`),
+        new PrinterWriteError("disconnected", false, `${describeIdentity(this.identity)} is not connected (${this.lastProblem ?? "not connected yet"})`),
       );
     }
     return this.enqueue(link, true, async () => {
@@ -149,7 +150,7 @@ export class ManagedPrinter extends EventEmitter<PrinterEvents> implements Print
     if (this.closed) return Promise.reject(new PrinterError("closed", "the printer is closed"));
     if (!link) {
       return Promise.reject(
-        new PrinterError("disconnected", `${describeIdentity(this.identity)} is not connected (${this.lastProblem})`),
+        new PrinterError("disconnected", `${describeIdentity(this.identity)} is not connected (${this.lastProblem ?? "not connected yet"})`),
       );
     }
     if (!link.canReadStatus) {
@@ -248,7 +249,7 @@ export class ManagedPrinter extends EventEmitter<PrinterEvents> implements Print
     clearTimeout(this.pollTimer);
     const run = this.queue.then(async () => {
       if (this.link !== link) {
-        const reason = this.closed ? "the printer was closed" : `the link was lost (${this.lastProblem})`;
+        const reason = this.closed ? "the printer was closed" : `the link was lost (${this.lastProblem ?? "not connected yet"})`;
         throw isWrite
           ? new PrinterWriteError(this.closed ? "closed" : "disconnected", false, `${reason} before the job was sent`)
           : new PrinterError(this.closed ? "closed" : "disconnected", reason);
