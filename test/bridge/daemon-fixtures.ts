@@ -1,5 +1,6 @@
 /** Jobs and printer configs for the daemon's tests. */
 import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { BridgeConfig } from "../../bridge/config";
@@ -19,6 +20,15 @@ export const rawText = (job: Job) => (job.payload.kind === "raw" ? Buffer.from(j
 export function tempDir(prefix = "edge-pos-bridge-"): { dir: string; remove: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A port nothing listens on now (for a server to take, or to stand for a hub that cannot be reached). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
 }
 
 /** Resolves when `check` is true, polling; fails after `ms`. */

@@ -4,7 +4,6 @@
  */
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../bridge/config";
@@ -13,7 +12,7 @@ import { buildReceipt } from "../../schema/receipt/index";
 import { decodeEscpos, textsOf } from "../fakes/escpos-decoder";
 import { FakeTcpPrinter } from "../fakes/tcp-printer";
 import { swedishContext, swedishSale } from "../schema/receipt-fixtures";
-import { bridgeConfig, FAST, tempDir, until } from "./daemon-fixtures";
+import { bridgeConfig, FAST, freePort, tempDir, until } from "./daemon-fixtures";
 
 const KEY = "local-key-0123456789abcdef";
 /** A till of the store, in the list the hub sent before the internet went down (saved as the bridge saves it). */
@@ -25,20 +24,12 @@ let fake: FakeTcpPrinter;
 let base: string;
 let remove: () => void;
 
-/** A port nothing listens on: the hub is unreachable, as when the internet is down. */
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
 beforeAll(async () => {
   fake = await new FakeTcpPrinter().start();
   const temp = tempDir();
   remove = temp.remove;
-  const hubUrl = new URL(`http://127.0.0.1:${await deadPort()}`);
+  // A port nothing listens on: the hub is unreachable, as when the internet is down.
+  const hubUrl = new URL(`http://127.0.0.1:${await freePort()}`);
   writeFileSync(path.join(temp.dir, "tills.json"), JSON.stringify({ tills: [{ deviceId: TILL.deviceId, registerId: TILL.registerId, credentialSha256: sha256(TILL.credential) }], at: 1 }), { mode: 0o600 });
   bridge = await Bridge.start(bridgeConfig({ hubUrl, credential: "dvc_x", journalDir: temp.dir, printerPort: fake.port, localApiKey: KEY }), FAST);
   base = `http://127.0.0.1:${bridge.localAddress!.port}`;

@@ -6,13 +6,12 @@
  *
  * One Worker for the file (startup is the slow part); each test enrols its own shop and bridge.
  */
-import net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { layoutReceipt, plainTextLines, type ReceiptModel } from "../../schema/receipt/index";
 import { decodeEscpos, textsOf } from "../fakes/escpos-decoder";
 import { RECORDED_SCANS } from "../fakes/evdev";
 import { FakeTcpPrinter } from "../fakes/tcp-printer";
-import { tempDir } from "./daemon-fixtures";
+import { freePort, tempDir } from "./daemon-fixtures";
 import { aSale, buildBridge, type LocalWorker, openShop, type RunningBridge, ScannerFifo, type Shop, startBridge, startLocalWorker, TillSocket, waitFor, type WorkerApi } from "./live-shop";
 
 let worker: LocalWorker;
@@ -54,14 +53,6 @@ const bridgeDevice = async (s: Shop, id: string) => {
   const listed = await s.api.must("GET", `/api/v1/stores/${s.storeId}/bridge`, { token: s.admin });
   return listed.bridges.flatMap((b: any) => b.devices).find((d: any) => d.id === id);
 };
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 async function printer(): Promise<FakeTcpPrinter> {
   const fake = await new FakeTcpPrinter().start();
