@@ -25,6 +25,8 @@ const sha256Hex = (text: string) => createHash("sha256").update(text).digest("he
 export class TillDirectory {
   private byDigest = new Map<string, KnownTill>();
   private at = 0;
+  /** Saves one at a time: two lists in quick succession must not write the same temporary file at once. */
+  private saving: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly file: string,
@@ -58,9 +60,15 @@ export class TillDirectory {
   }
 
   /** The hub's new list: replaces the old one, in memory at once and on disk before it resolves. */
-  async replace(tills: TillCredential[], at: number): Promise<void> {
-    if (at < this.at) return; // an older list that arrived late
+  replace(tills: TillCredential[], at: number): Promise<void> {
+    if (at < this.at) return Promise.resolve(); // an older list that arrived late
     this.set(tills, at);
+    const saved = this.saving.then(() => (this.at === at ? this.save(tills, at) : undefined)); // a newer one will be saved instead
+    this.saving = saved.catch(() => undefined);
+    return saved;
+  }
+
+  private async save(tills: TillCredential[], at: number): Promise<void> {
     const temp = `${this.file}.tmp`;
     const handle = await open(temp, "w", 0o600);
     try {
