@@ -11,9 +11,10 @@
  * most MAX_FINISHED of them; compaction rewrites the file to what is still needed, atomically (write a new file,
  * fsync, rename over the old one, fsync the folder), at open and whenever enough records have piled up.
  */
-import { type FileHandle, mkdir, open, readFile, rename } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Job, JobPayload } from "../schema/sync/bridge-messages";
+import { fsyncDir, replaceFileDurably } from "./durable-file";
 import type { Logger } from "./log";
 import { silentLogger } from "./log";
 
@@ -64,15 +65,6 @@ export const FINISHED_RETENTION_MS = 7 * 24 * 3600_000;
 /** Records appended before the file is compacted again. */
 export const COMPACT_AFTER = 5000;
 
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** The journal file on disk: O_APPEND writes, each followed by fdatasync. */
 export class DiskJournalFile implements JournalFile {
   private constructor(
@@ -92,16 +84,7 @@ export class DiskJournalFile implements JournalFile {
   }
 
   async replace(text: string): Promise<void> {
-    const temp = `${this.file}.tmp`;
-    const handle = await open(temp, "w", 0o600);
-    try {
-      await handle.write(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, this.file);
-    await fsyncDir(path.dirname(this.file));
+    await replaceFileDurably(this.file, text);
     const old = this.handle;
     this.handle = await open(this.file, "a", 0o600);
     await old.close();

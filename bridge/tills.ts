@@ -6,10 +6,11 @@
  * sent again at every connect.
  */
 import { createHash } from "node:crypto";
-import { open, readFile, rename } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { TillCredential } from "../schema/sync/bridge-messages";
+import { replaceFileDurably } from "./durable-file";
 import { type Logger, silentLogger } from "./log";
 
 const FILE_NAME = "tills.json";
@@ -69,15 +70,7 @@ export class TillDirectory {
   }
 
   private async save(tills: TillCredential[], at: number): Promise<void> {
-    const temp = `${this.file}.tmp`;
-    const handle = await open(temp, "w", 0o600);
-    try {
-      await handle.write(JSON.stringify({ tills, at }));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, this.file);
+    await replaceFileDurably(this.file, JSON.stringify({ tills, at }));
     this.log.info("the hub's list of tills for the local API", { tills: tills.length });
   }
 

@@ -105,6 +105,11 @@ export class ManagedPrinter extends EventEmitter<PrinterEvents> implements Print
     return this.link ? undefined : this.lastProblem;
   }
 
+  /** The last problem, for an error's message. */
+  private get why(): string {
+    return this.lastProblem ?? "not connected yet";
+  }
+
   /** Note why the printer is not connected; tell listeners when the reason is a new one (not at every retry). */
   private setProblem(reason: string): void {
     if (reason === this.lastProblem) return;
@@ -122,7 +127,7 @@ export class ManagedPrinter extends EventEmitter<PrinterEvents> implements Print
     if (this.closed) return Promise.reject(new PrinterWriteError("closed", false, "the printer is closed"));
     if (!link) {
       return Promise.reject(
-        new PrinterWriteError("disconnected", false, `${describeIdentity(this.identity)} is not connected (${this.lastProblem ?? "not connected yet"})`),
+        new PrinterWriteError("disconnected", false, `${describeIdentity(this.identity)} is not connected (${this.why})`),
       );
     }
     return this.enqueue(link, true, async () => {
@@ -150,7 +155,7 @@ export class ManagedPrinter extends EventEmitter<PrinterEvents> implements Print
     if (this.closed) return Promise.reject(new PrinterError("closed", "the printer is closed"));
     if (!link) {
       return Promise.reject(
-        new PrinterError("disconnected", `${describeIdentity(this.identity)} is not connected (${this.lastProblem ?? "not connected yet"})`),
+        new PrinterError("disconnected", `${describeIdentity(this.identity)} is not connected (${this.why})`),
       );
     }
     if (!link.canReadStatus) {
@@ -249,7 +254,7 @@ export class ManagedPrinter extends EventEmitter<PrinterEvents> implements Print
     clearTimeout(this.pollTimer);
     const run = this.queue.then(async () => {
       if (this.link !== link) {
-        const reason = this.closed ? "the printer was closed" : `the link was lost (${this.lastProblem ?? "not connected yet"})`;
+        const reason = this.closed ? "the printer was closed" : `the link was lost (${this.why})`;
         throw isWrite
           ? new PrinterWriteError(this.closed ? "closed" : "disconnected", false, `${reason} before the job was sent`)
           : new PrinterError(this.closed ? "closed" : "disconnected", reason);

@@ -495,11 +495,22 @@ export async function captureGiftCardTransaction(ctx: PrincipalContext, cardId: 
     ...readBack(scope, cardId),
     transactionQuery(scope, transactionId),
   ];
+  return commitSettlement(ctx, statements, { cardId, transactionId, usable, now }, idempotency);
+}
+
+/**
+ * Commit a capture's or a cancel's batch: its answer; an Idempotency-Key race answers the winner's; a guard or the
+ * card's funds check that stopped it says why, as the transaction and card are now.
+ */
+async function commitSettlement(
+  ctx: PrincipalContext, statements: Statement[], at: { cardId: string; transactionId: string; usable: boolean; now: number }, idempotency?: IdempotencyKey,
+): Promise<GiftCardWithTransaction> {
+  const { scope } = ctx;
   try {
     return answerOf(await commit(scope.db, statements));
   } catch (error) {
     if (isRace(error)) return retried(scope, idempotency, undefined, (r: { cardId: string; transactionId: string }) => loadCardAndTransaction(scope, r.cardId, r.transactionId));
-    if (isGuardFailure(error) || isFundsFailure(error)) throw await settlementRefusal(ctx, cardId, transactionId, usable, now);
+    if (isGuardFailure(error) || isFundsFailure(error)) throw await settlementRefusal(ctx, at.cardId, at.transactionId, at.usable, at.now);
     throw error;
   }
 }
@@ -529,13 +540,7 @@ export async function cancelGiftCardTransaction(ctx: PrincipalContext, cardId: s
     ...readBack(scope, cardId),
     transactionQuery(scope, transactionId),
   ];
-  try {
-    return answerOf(await commit(scope.db, statements));
-  } catch (error) {
-    if (isRace(error)) return retried(scope, idempotency, undefined, (r: { cardId: string; transactionId: string }) => loadCardAndTransaction(scope, r.cardId, r.transactionId));
-    if (isGuardFailure(error)) throw await settlementRefusal(ctx, cardId, transactionId, false, now);
-    throw error;
-  }
+  return commitSettlement(ctx, statements, { cardId, transactionId, usable: false, now }, idempotency);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -32,8 +32,10 @@ export class BridgeRelay implements SocketListener {
     const targets = only ? [only] : helloedSockets(this.ctx, "bridge").filter(({ a }) => a.features.includes(FEATURES.tills));
     if (targets.length === 0) return 0;
     const { tenantId, storeId } = targets[0]!.a;
+    // Stamped before the read: of two reads that finish out of order, the one that started later wins at the bridge.
+    const at = Date.now();
     const tills = await storeTills(this.db(), tenantId, storeId);
-    const message: ServerMessage = { v: SYNC_PROTOCOL_VERSION, type: "tills", tills, at: Date.now() };
+    const message: ServerMessage = { v: SYNC_PROTOCOL_VERSION, type: "tills", tills, at };
     for (const { ws } of targets) trySend(ws, message);
     return targets.length;
   }
