@@ -120,6 +120,15 @@ describe("printing through the local API while the hub is unreachable", () => {
     expect(other).toMatchObject({ status: 409, body: { code: "ID_TAKEN" } });
   });
 
+  it("takes twenty identical POSTs sent at once as one job, printed once", async () => {
+    const bytesBase64 = Buffer.from("twenty at once\n").toString("base64");
+    const answers = await Promise.all(Array.from({ length: 20 }, () => call("POST", "/print-jobs", { kind: "raw", bytesBase64, id: "till-T01-0020" }, { "X-Device-Credential": TILL.credential })));
+    expect(answers.map((a) => a.status).sort()).toEqual([...Array(19).fill(200), 202]);
+    expect(new Set(answers.map((a) => a.body.data!.id))).toEqual(new Set(["local-till-T01-0020"]));
+    await settled("local-till-T01-0020");
+    expect(fake.printed.toString("latin1").split("twenty at once").length - 1).toBe(1);
+  });
+
   it("kicks the drawer", async () => {
     const before = fake.printed.length;
     const { status, body } = await call("POST", "/drawer-kicks", { pin: 5 });
